@@ -1,0 +1,725 @@
+"""Places, organizations, people's roles, round tables and their convenings."""
+
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import Count, Q
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import (
+    BaseViewRestriction,
+    GroupPagePermission,
+    Orderable,
+    Page,
+    PageViewRestriction,
+)
+from wagtail.search import index
+
+from commontable.errors import ActionRefused
+from commontable.visibility import VisiblePageManager, VisiblePageQuerySet
+from convenings.blocks import AgendaBlock
+from convenings.forms import RegistrationForm
+
+# British Columbia keeps several clocks: most of the province is on Pacific
+# time, but the North East (Dawson Creek, Fort St. John, Fort Nelson) and
+# Creston stay on Mountain Standard Time all year.
+BC_TIME_ZONES = [
+    ("America/Vancouver", "Pacific time (most of BC)"),
+    ("America/Dawson_Creek", "Mountain standard time (Dawson Creek, Fort St. John)"),
+    ("America/Fort_Nelson", "Mountain standard time (Fort Nelson)"),
+    ("America/Creston", "Mountain standard time (Creston)"),
+    ("America/Edmonton", "Mountain time (Alberta border)"),
+]
+
+
+class Community(index.Indexed, models.Model):
+    """A municipality or region that round tables serve ("Prince George", "Province-wide")."""
+
+    name = models.CharField(max_length=120, unique=True, help_text="As people there say it.")
+    slug = models.SlugField(max_length=120, unique=True, help_text="Used in web addresses.")
+    region = models.CharField(
+        max_length=120, blank=True, help_text="The wider region, e.g. 'Northern BC'."
+    )
+    description = models.TextField(blank=True, help_text="One or two sentences about the place.")
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldPanel("region"),
+        FieldPanel("description"),
+    ]
+    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "communities"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organization(index.Indexed, models.Model):
+    """An organization that takes part: a provider, a peer group, a council, a funder."""
+
+    class Kind(models.TextChoices):
+        FRONTLINE = "frontline", "Frontline service provider"
+        PEER_LED = "peer_led", "Peer-led organization"
+        INDIGENOUS = "indigenous", "Indigenous organization"
+        MUNICIPAL = "municipal", "Municipal government"
+        PROVINCIAL = "provincial", "Provincial body"
+        UNION = "union", "Union"
+        ADVOCACY = "advocacy", "Advocacy or legal organization"
+        FUNDER = "funder", "Funder"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True, help_text="Used in web addresses.")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.FRONTLINE)
+    peer_led = models.BooleanField(
+        default=False,
+        help_text="Led by people with lived experience. Peer-led endorsements are marked.",
+    )
+    communities = models.ManyToManyField(
+        Community, blank=True, related_name="organizations", help_text="Communities it serves."
+    )
+    website = models.URLField(blank=True)
+    description = models.TextField(blank=True, max_length=600, help_text="A short description.")
+
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldRowPanel([FieldPanel("kind"), FieldPanel("peer_led")]),
+        FieldPanel("communities"),
+        FieldPanel("website"),
+        FieldPanel("description"),
+    ]
+    search_fields = [
+        index.SearchField("name"),
+        index.AutocompleteField("name"),
+        index.SearchField("description"),
+        index.FilterField("kind"),
+        index.FilterField("peer_led"),
+    ]
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_government(self) -> bool:
+        """Whether its members are councillors or officials (DESIGN §2)."""
+        return self.kind in {self.Kind.MUNICIPAL, self.Kind.PROVINCIAL}
+
+
+class Membership(models.Model):
+    """A person's affiliation with an organization."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    can_represent = models.BooleanField(
+        default=False,
+        help_text="May speak for the organization: endorse recommendations on its behalf.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    panels = [FieldPanel("user"), FieldPanel("organization"), FieldPanel("can_represent")]
+
+    class Meta:
+        ordering = ["organization__name", "user__display_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization"], name="one_membership_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.organization}"
+
+
+class RoundTableIndexPage(Page):
+    """The parent of every round table, at /round-tables/."""
+
+    introduction = RichTextField(blank=True, features=["bold", "italic", "link"])
+
+    content_panels = [*Page.content_panels, FieldPanel("introduction")]
+    parent_page_types = ["commontable.HomePage"]
+    subpage_types = ["convenings.RoundTablePage"]
+    max_count = 1
+
+    objects = VisiblePageManager()
+
+    def get_context(self, request, *args, **kwargs):
+        """List the round tables this visitor may see, by community."""
+        context = super().get_context(request, *args, **kwargs)
+        context["round_tables"] = (
+            RoundTablePage.objects.visible_to(request.user)
+            .child_of(self)
+            .select_related("community")
+            .order_by("community__name", "title")
+        )
+        return context
+
+
+class RoundTablePage(Page):
+    """One community's standing round table (DESIGN §4.1).
+
+    A members-only table is a private section: a Wagtail view restriction
+    by group, the group holding everyone with a role on the table and the
+    people of its member organizations. Facilitators get a second group with
+    page permissions on the table's subtree. ``sync_access()`` keeps both in
+    step and runs whenever the table is published or its people change.
+    """
+
+    community = models.ForeignKey(
+        Community,
+        on_delete=models.PROTECT,
+        related_name="round_tables",
+        help_text="The community this table serves.",
+    )
+    purpose = RichTextField(
+        features=["h2", "h3", "bold", "italic", "link", "ol", "ul"],
+        help_text="Purpose and terms of reference: why the table meets and how it decides.",
+    )
+    member_organizations = ParentalManyToManyField(
+        Organization,
+        blank=True,
+        related_name="round_tables",
+        help_text="Organizations that sit at this table. Their people are its members.",
+    )
+    peer_signoff_required = models.BooleanField(
+        default=True,
+        help_text="A peer-led organization must endorse a recommendation before it is submitted.",
+    )
+    members_only = models.BooleanField(
+        default=False,
+        help_text=(
+            "Only the table's members may see it and everything under it. Visitors never see it."
+        ),
+    )
+    facilitator_group = models.OneToOneField(
+        Group, null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
+    member_group = models.OneToOneField(
+        Group, null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("community"),
+        FieldPanel("purpose"),
+        FieldPanel("member_organizations"),
+        MultiFieldPanel(
+            [FieldPanel("peer_signoff_required"), FieldPanel("members_only")], heading="Rules"
+        ),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("purpose"),
+        index.FilterField("community"),
+    ]
+    parent_page_types = ["convenings.RoundTableIndexPage"]
+    subpage_types = ["convenings.ConveningPage"]
+
+    objects = VisiblePageManager()
+
+    class Meta:
+        verbose_name = "round table"
+
+    def sync_access(self) -> None:
+        """Bring the table's groups, page permissions and privacy in line with its people."""
+        with transaction.atomic():
+            self.facilitator_group = self._ensure_group(self.facilitator_group, "facilitators")
+            self.member_group = self._ensure_group(self.member_group, "members")
+            RoundTablePage.objects.filter(pk=self.pk).update(
+                facilitator_group=self.facilitator_group, member_group=self.member_group
+            )
+            page_permissions = Permission.objects.filter(
+                content_type__app_label="wagtailcore",
+                codename__in=["add_page", "change_page", "publish_page"],
+            )
+            for permission in page_permissions:
+                GroupPagePermission.objects.get_or_create(
+                    group=self.facilitator_group, page=self, permission=permission
+                )
+            self.facilitator_group.permissions.add(
+                Permission.objects.get(
+                    content_type__app_label="wagtailadmin", codename="access_admin"
+                )
+            )
+            users = get_user_model()._default_manager
+            facilitators = self.roles.filter(role=RoundTableRole.Role.FACILITATOR).values("user")
+            self.facilitator_group.user_set.set(users.filter(pk__in=facilitators))
+            self.member_group.user_set.set(users.filter(self.members_q()).distinct())
+            self._sync_privacy()
+
+    def _ensure_group(self, group: Group | None, purpose: str) -> Group:
+        name = f"Round table {self.pk}: {self.title}"[:130] + f" — {purpose}"
+        if group is None:
+            group, _ = Group.objects.get_or_create(name=name)
+        elif group.name != name:
+            group.name = name
+            group.save(update_fields=["name"])
+        return group
+
+    def _sync_privacy(self) -> None:
+        restrictions = PageViewRestriction.objects.filter(
+            page=self, restriction_type=BaseViewRestriction.GROUPS, groups=self.member_group
+        )
+        if self.members_only:
+            restriction = restrictions.first() or PageViewRestriction.objects.create(
+                page=self, restriction_type=BaseViewRestriction.GROUPS
+            )
+            restriction.groups.set([self.member_group, self.facilitator_group])
+        else:
+            restrictions.delete()
+
+    def members_q(self) -> Q:
+        """A Q on users: the people with a role here and the people of member organizations."""
+        return Q(round_table_roles__round_table=self) | Q(
+            memberships__organization__in=self.member_organizations.all()
+        )
+
+    def is_member(self, user) -> bool:
+        """Whether this person is a member (or facilitator) of the table."""
+        if not user.is_authenticated:
+            return False
+        return get_user_model()._default_manager.filter(self.members_q(), pk=user.pk).exists()
+
+    def is_facilitator(self, user) -> bool:
+        """Whether this person facilitates the table (administrators count as facilitators)."""
+        if not user.is_authenticated:
+            return False
+        if user.is_superuser:
+            return True
+        return self.roles.filter(user=user, role=RoundTableRole.Role.FACILITATOR).exists()
+
+    def get_context(self, request, *args, **kwargs):
+        """The table's upcoming and past convenings, facilitators and member organizations."""
+        context = super().get_context(request, *args, **kwargs)
+        convenings = ConveningPage.objects.visible_to(request.user).filter(round_table=self)
+        context["upcoming_convenings"] = convenings.upcoming().annotate_registrations()
+        context["past_convenings"] = convenings.past()
+        context["facilitators"] = [
+            role.user
+            for role in self.roles.filter(role=RoundTableRole.Role.FACILITATOR).select_related(
+                "user"
+            )
+        ]
+        context["organizations"] = self.member_organizations.all()
+        return context
+
+
+class RoundTableRole(models.Model):
+    """A person's role on one round table: facilitator or member (DESIGN §2)."""
+
+    class Role(models.TextChoices):
+        FACILITATOR = "facilitator", "Facilitator"
+        MEMBER = "member", "Member"
+
+    round_table = models.ForeignKey(RoundTablePage, on_delete=models.CASCADE, related_name="roles")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="round_table_roles"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    panels = [FieldPanel("round_table"), FieldPanel("user"), FieldPanel("role")]
+
+    class Meta:
+        ordering = ["round_table__title", "role", "user__display_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["round_table", "user"], name="one_role_per_table")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} of {self.round_table}"
+
+
+class ConveningQuerySet(VisiblePageQuerySet):
+    """Convening pages, with the time filters every listing uses."""
+
+    def upcoming(self):
+        """Filters the QuerySet to convenings that have not ended, soonest first."""
+        return self.filter(ends_at__gte=timezone.now()).order_by("starts_at")
+
+    def past(self):
+        """Filters the QuerySet to convenings that have ended, most recent first."""
+        return self.filter(ends_at__lt=timezone.now()).order_by("-starts_at")
+
+    def annotate_registrations(self):
+        """Annotate each convening with ``registered_count``."""
+        return self.annotate(registered_count=Count("registrations", distinct=True))
+
+
+class ConveningPage(RoutablePageMixin, Page):
+    """One meeting of a round table (DESIGN §4.2)."""
+
+    class Format(models.TextChoices):
+        IN_PERSON = "in_person", "In person"
+        ONLINE = "online", "Online"
+        HYBRID = "hybrid", "In person and online"
+
+    round_table = models.ForeignKey(
+        RoundTablePage,
+        null=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="convenings",
+        help_text="The table this convening belongs to (kept from the page tree).",
+    )
+    starts_at = models.DateTimeField(help_text="When it starts (in the time zone below).")
+    ends_at = models.DateTimeField(help_text="When it ends.")
+    time_zone = models.CharField(
+        max_length=40,
+        choices=BC_TIME_ZONES,
+        default="America/Vancouver",
+        help_text="Times are shown in this time zone.",
+    )
+    format = models.CharField(max_length=20, choices=Format.choices, default=Format.IN_PERSON)
+    area = models.CharField(
+        max_length=160,
+        blank=True,
+        help_text="A general area everyone may see, e.g. 'Downtown Prince George'.",
+    )
+    address = models.TextField(
+        blank=True, help_text="The exact place. Shown only to people registered to attend."
+    )
+    online_link = models.URLField(
+        blank=True, help_text="The meeting link. Shown only to people registered to attend."
+    )
+    capacity = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="How many people can register. Leave empty for no limit.",
+    )
+    interpretation = models.CharField(
+        max_length=200, blank=True, help_text="Languages interpreted, e.g. 'ASL, Dakelh'."
+    )
+    honoraria = models.BooleanField(
+        default=False, help_text="Peers with lived experience are paid an honorarium."
+    )
+    childcare = models.BooleanField(default=False, help_text="Childcare is provided.")
+    transit_support = models.BooleanField(
+        default=False, help_text="Transit tickets or travel costs are covered."
+    )
+    accessibility_notes = models.TextField(
+        blank=True,
+        help_text="Step-free access, quiet room, food, naloxone on site, anything else.",
+    )
+    agenda = StreamField(AgendaBlock(), blank=True, help_text="What the convening will cover.")
+    minutes = RichTextField(
+        blank=True,
+        features=["h2", "h3", "bold", "italic", "link", "ol", "ul"],
+        help_text="Published on the page once the convening has ended.",
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")]),
+                FieldPanel("time_zone"),
+            ],
+            heading="When",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("format"),
+                FieldPanel("area"),
+                FieldPanel("address"),
+                FieldPanel("online_link"),
+                FieldPanel("capacity"),
+            ],
+            heading="Where and how many",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("interpretation"),
+                FieldRowPanel(
+                    [
+                        FieldPanel("honoraria"),
+                        FieldPanel("childcare"),
+                        FieldPanel("transit_support"),
+                    ]
+                ),
+                FieldPanel("accessibility_notes"),
+            ],
+            heading="Access and support",
+        ),
+        FieldPanel("agenda"),
+        FieldPanel("minutes"),
+        InlinePanel("attendance", heading="Attendance by organization", label="Attendance"),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("agenda"),
+        index.SearchField("minutes"),
+        index.FilterField("starts_at"),
+        index.FilterField("round_table"),
+    ]
+    parent_page_types = ["convenings.RoundTablePage"]
+    subpage_types = []
+
+    objects = VisiblePageManager.from_queryset(ConveningQuerySet)()
+
+    class Meta:
+        verbose_name = "convening"
+
+    def clean(self):
+        """An end must come after the start."""
+        super().clean()
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": "The convening must end after it starts."})
+
+    def save(self, *args, **kwargs):
+        """Keep ``round_table`` in step with the page tree."""
+        if self.path and self.depth and self.depth > 1:
+            parent = self.get_parent()
+            if parent is not None:
+                self.round_table_id = parent.pk
+        return super().save(*args, **kwargs)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The convening's time zone."""
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def local_starts_at(self):
+        """The start, in the convening's own time zone."""
+        return timezone.localtime(self.starts_at, self.zone)
+
+    @property
+    def local_ends_at(self):
+        """The end, in the convening's own time zone."""
+        return timezone.localtime(self.ends_at, self.zone)
+
+    @property
+    def has_ended(self) -> bool:
+        """Whether the meeting is over (minutes are published only then)."""
+        return self.ends_at < timezone.now()
+
+    @property
+    def support_offered(self) -> list[str]:
+        """The supports on offer, in plain words, for listings and the page."""
+        offered = []
+        if self.interpretation:
+            offered.append(f"Interpretation: {self.interpretation}")
+        if self.honoraria:
+            offered.append("Honoraria for peers")
+        if self.childcare:
+            offered.append("Childcare")
+        if self.transit_support:
+            offered.append("Transit support")
+        return offered
+
+    def places_left(self, registered_count: int) -> int | None:
+        """Places still open, or None when there is no limit."""
+        if self.capacity is None:
+            return None
+        return max(self.capacity - registered_count, 0)
+
+    def can_see_meeting_details(self, user) -> bool:
+        """The address and link are for registered attendees and facilitators only (§4.2)."""
+        if not user.is_authenticated:
+            return False
+        if self.round_table and self.round_table.is_facilitator(user):
+            return True
+        return self.registrations.filter(user=user).exists()
+
+    def may_register(self, user) -> bool:
+        """A member is a signed-in person with an organization or a role on this table."""
+        if not user.is_authenticated:
+            return False
+        return (
+            user.memberships.exists()
+            or (self.round_table is not None and self.round_table.is_member(user))
+            or user.is_superuser
+        )
+
+    def register(self, *, user, organization=None, anonymous: bool = False) -> "Registration":
+        """Register a member to attend, refusing when the convening is over, full or repeated.
+
+        The convening's row is locked (and SQLite serialises writers), so two
+        people asking for the last place at once cannot both get it.
+        """
+        if not self.may_register(user):
+            raise ActionRefused(
+                "Only members can register. Ask an organization you work with to add you, "
+                "or ask this table's facilitator."
+            )
+        if (
+            organization is not None
+            and not user.memberships.filter(organization=organization).exists()
+        ):
+            raise ActionRefused(f"You are not a member of {organization}.")
+        with transaction.atomic():
+            locked = ConveningPage.objects.select_for_update(of=("self",)).get(pk=self.pk)
+            if locked.has_ended:
+                raise ActionRefused("This convening has already taken place.")
+            if locked.registrations.filter(user=user).exists():
+                raise ActionRefused("You are already registered for this convening.")
+            taken = locked.registrations.count()
+            if locked.capacity is not None and taken >= locked.capacity:
+                raise ActionRefused(
+                    f"This convening is full: all {locked.capacity} places are taken."
+                )
+            try:
+                with transaction.atomic():
+                    return Registration.objects.create(
+                        convening=locked, user=user, organization=organization, anonymous=anonymous
+                    )
+            except IntegrityError as error:
+                raise ActionRefused("You are already registered for this convening.") from error
+
+    def cancel_registration(self, *, user) -> None:
+        """Give up a place; refused when there is nothing to cancel or the meeting is over."""
+        if self.has_ended:
+            raise ActionRefused("This convening has already taken place.")
+        deleted, _ = self.registrations.filter(user=user).delete()
+        if not deleted:
+            raise ActionRefused("You are not registered for this convening.")
+
+    @staticmethod
+    def organizations_of(user):
+        """The organizations a person may attend for."""
+        if not user.is_authenticated:
+            return Organization.objects.none()
+        return Organization.objects.filter(memberships__user=user)
+
+    def get_context(self, request, *args, **kwargs):
+        """Registration state, meeting details (only for those who may see them) and attendance."""
+        context = super().get_context(request, *args, **kwargs)
+        user = request.user
+        registered_count = self.registrations.count()
+        registration = (
+            self.registrations.filter(user=user).first() if user.is_authenticated else None
+        )
+        context.update(
+            round_table=self.round_table,
+            registered_count=registered_count,
+            places_left=self.places_left(registered_count),
+            registration=registration,
+            show_meeting_details=self.can_see_meeting_details(user),
+            may_register=self.may_register(user),
+            registration_form=RegistrationForm(organizations=self.organizations_of(user)),
+            attendance=self.attendance.select_related("organization"),
+        )
+        return context
+
+    @path("register/", name="register")
+    def register_view(self, request):
+        """Register the signed-in member (POST only), then come back to the page."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not request.user.is_authenticated:
+            return redirect(sign_in_url(self.url))
+        form = RegistrationForm(request.POST, organizations=self.organizations_of(request.user))
+        if not form.is_valid():
+            messages.error(request, form.error_text())
+            return redirect(self.url)
+        try:
+            self.register(
+                user=request.user,
+                organization=form.cleaned_data["organization"],
+                anonymous=form.cleaned_data["anonymous"],
+            )
+        except ActionRefused as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(request, "You are registered. The meeting details are below.")
+        return redirect(self.url)
+
+    @path("cancel/", name="cancel")
+    def cancel_view(self, request):
+        """Cancel the signed-in member's registration (POST only)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not request.user.is_authenticated:
+            return redirect(sign_in_url(self.url))
+        try:
+            self.cancel_registration(user=request.user)
+        except ActionRefused as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(
+                request, "Your registration is cancelled. Your place is free for someone else."
+            )
+        return redirect(self.url)
+
+
+def sign_in_url(next_url: str) -> str:
+    """The sign-in page, coming back to ``next_url`` afterwards."""
+    return f"{reverse('account_login')}?{urlencode({'next': next_url})}"
+
+
+class ConveningAttendance(Orderable):
+    """Who came, counted by organization; people may attend without one (anonymously)."""
+
+    convening = ParentalKey(ConveningPage, on_delete=models.CASCADE, related_name="attendance")
+    organization = models.ForeignKey(
+        Organization,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attendance",
+        help_text="Leave empty for people who came without naming an organization.",
+    )
+    people = models.PositiveIntegerField(default=1, help_text="How many people came.")
+
+    panels = [FieldPanel("organization"), FieldPanel("people")]
+
+    class Meta(Orderable.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convening", "organization"], name="one_attendance_row_per_org"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization or 'Unaffiliated'}: {self.people}"
+
+
+class Registration(models.Model):
+    """A member's RSVP to a convening, optionally for one of their organizations."""
+
+    convening = models.ForeignKey(
+        ConveningPage, on_delete=models.CASCADE, related_name="registrations"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="registrations"
+    )
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    anonymous = models.BooleanField(
+        default=False, help_text="Attend without being listed with an organization."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["convening", "user"], name="one_registration_per_person"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.convening}"

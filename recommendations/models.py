@@ -1,0 +1,1 @@
+"""Recommendations and their follow-through live here (DESIGN §4.4, §4.5)."""

@@ -1,0 +1,40 @@
+"""``manage.py demo``: migrate, seed the demo content once, print the accounts, serve.
+
+Places are real British Columbia communities; every organization and person
+is fictional. Running it again finds what is there and creates nothing twice.
+"""
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from commontable.demo import DEMO_ACCOUNTS, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Migrate, seed demo content if missing, print demo accounts and serve on 127.0.0.1:8000."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-serve", action="store_true", help="Seed the demo content and exit."
+        )
+        parser.add_argument(
+            "--addrport", default="127.0.0.1:8000", help="Where to serve (default 127.0.0.1:8000)."
+        )
+
+    def handle(self, *args, **options):
+        verbosity = options["verbosity"]
+        call_command("migrate", interactive=False, verbosity=max(verbosity - 1, 0))
+        created = seed_demo()
+        self.stdout.write(
+            self.style.SUCCESS("Demo content created.")
+            if created
+            else "Demo content was already there; nothing was added."
+        )
+        self.stdout.write("\nDemo accounts (fictional people; sign in at /accounts/login/):")
+        for account in DEMO_ACCOUNTS:
+            self.stdout.write(
+                f"  {account.role:<14} {account.email:<34} password: {account.password}"
+            )
+        self.stdout.write("  Wagtail admin: /admin/ (administrator or facilitator)\n")
+        if not options["no_serve"]:
+            call_command("runserver", options["addrport"], use_reloader=False)

@@ -1,0 +1,116 @@
+"""Site-wide models: the pseudonymous user account and the home page."""
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+
+from commontable.visibility import VisiblePageManager
+from convenings.models import Community, ConveningPage
+
+
+class UserManager(BaseUserManager):
+    """Creates accounts keyed by email address; no legal name is ever asked for."""
+
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields):
+        """Create an ordinary account."""
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields):
+        """Create a site administrator."""
+        extra_fields["is_staff"] = True
+        extra_fields["is_superuser"] = True
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A participant's account.
+
+    Accounts are pseudonymous (DESIGN §6): the display name is the only
+    personal field, and it need not be a legal name. The email address is
+    used to sign in and is never shown to other people.
+    """
+
+    email = models.EmailField("email address", unique=True)
+    display_name = models.CharField(
+        max_length=60,
+        help_text="The name other participants see. It does not need to be your legal name.",
+    )
+    is_staff = models.BooleanField(
+        "staff status",
+        default=False,
+        help_text="Whether the person can sign in to the Wagtail admin.",
+    )
+    is_active = models.BooleanField(
+        "active",
+        default=True,
+        help_text="Unselect this instead of deleting an account to suspend it.",
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = ["display_name"]
+
+    class Meta:
+        verbose_name = "user"
+        verbose_name_plural = "users"
+        ordering = ["display_name", "pk"]
+
+    def __str__(self) -> str:
+        return self.display_name or f"Participant {self.pk}"
+
+    def get_full_name(self) -> str:
+        """The display name: the site never holds a legal name."""
+        return self.display_name
+
+    def get_short_name(self) -> str:
+        """The display name."""
+        return self.display_name
+
+
+class HomePage(Page):
+    """The site's front page: communities, upcoming convenings and recent movement."""
+
+    introduction = RichTextField(
+        blank=True,
+        features=["bold", "italic", "link"],
+        help_text="A short welcome shown above the listings.",
+    )
+
+    content_panels = [*Page.content_panels, FieldPanel("introduction")]
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["convenings.RoundTableIndexPage"]
+    max_count = 1
+
+    objects = VisiblePageManager()
+
+    class Meta:
+        verbose_name = "home page"
+
+    def get_context(self, request, *args, **kwargs):
+        """Add the communities and the upcoming convenings this visitor may see."""
+        context = super().get_context(request, *args, **kwargs)
+        context["communities"] = Community.objects.all()
+        context["upcoming_convenings"] = (
+            ConveningPage.objects.visible_to(request.user)
+            .upcoming()
+            .select_related("round_table")[:6]
+        )
+        return context

@@ -1,0 +1,19 @@
+"""Site-wide Wagtail hooks."""
+
+from django.http import Http404
+from wagtail import hooks
+
+from commontable.visibility import restriction_admits
+
+
+@hooks.register("before_serve_page", order=-100)
+def hide_private_pages(page, request, serve_args, serve_kwargs):
+    """Answer 404 for a private page this person may not see.
+
+    Wagtail would redirect a visitor to the sign-in page, which tells anyone
+    who guesses an address that a members-only table exists. A 404 tells
+    them nothing; the 404 page invites members to sign in.
+    """
+    for restriction in page.get_view_restrictions().prefetch_related("groups"):
+        if not restriction_admits(restriction, request.user):
+            raise Http404

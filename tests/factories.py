@@ -1,0 +1,103 @@
+"""factory_boy factories for the site's people, places and pages."""
+
+from datetime import timedelta
+
+import factory
+import wagtail_factories
+from django.utils import timezone
+
+from commontable.models import User
+from convenings.models import (
+    Community,
+    ConveningPage,
+    Membership,
+    Organization,
+    RoundTableIndexPage,
+    RoundTablePage,
+    RoundTableRole,
+)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    display_name = factory.Sequence(lambda n: f"Participant {n}")
+    password = factory.django.Password("a-long-test-passphrase")
+
+
+class CommunityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Community
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Community {n}")
+    slug = factory.Sequence(lambda n: f"community-{n}")
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"Organization {n}")
+    slug = factory.Sequence(lambda n: f"organization-{n}")
+    kind = Organization.Kind.FRONTLINE
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    can_represent = False
+
+
+class PublishedPageFactory(wagtail_factories.PageFactory):
+    """Pages published through a revision, as an editor would (firing page_published)."""
+
+    class Meta:
+        abstract = True
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def publish(obj, create, extracted, **kwargs):
+        if create:
+            obj.save_revision().publish()
+            obj.refresh_from_db()
+
+
+class RoundTablePageFactory(PublishedPageFactory):
+    class Meta:
+        model = RoundTablePage
+
+    title = factory.Sequence(lambda n: f"Round table {n}")
+    slug = factory.Sequence(lambda n: f"round-table-{n}")
+    community = factory.SubFactory(CommunityFactory)
+    purpose = "<p>Why we meet.</p>"
+    parent = factory.LazyFunction(lambda: RoundTableIndexPage.objects.get())
+
+
+class ConveningPageFactory(PublishedPageFactory):
+    class Meta:
+        model = ConveningPage
+
+    title = factory.Sequence(lambda n: f"Convening {n}")
+    slug = factory.Sequence(lambda n: f"convening-{n}")
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=2))
+    area = "Downtown"
+    address = "123 Secret Street"
+    online_link = "https://meet.example.org/secret-room"
+    parent = factory.SubFactory(RoundTablePageFactory)
+
+
+class RoundTableRoleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RoundTableRole
+
+    round_table = factory.SubFactory(RoundTablePageFactory)
+    user = factory.SubFactory(UserFactory)
+    role = RoundTableRole.Role.MEMBER
