@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from wagtail.users.apps import WagtailUsersAppConfig
 
 
 class CommonTableConfig(AppConfig):
@@ -7,3 +8,9 @@ class CommonTableConfig(AppConfig):
     name = "commontable"
     verbose_name = "Common Table"
     default_auto_field = "django.db.models.BigAutoField"
+
+
+class CommonTableUsersConfig(WagtailUsersAppConfig):
+    """Wagtail's user admin, using our pseudonymous user forms."""
+
+    user_viewset = "commontable.viewsets.UserViewSet"

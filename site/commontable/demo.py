@@ -295,7 +295,7 @@ ROUND_TABLES = [
                 2,
                 "Kelowna (central)",
             ),
-            ("peer-pay-standards", "Peer pay standards", 20, 18, 2, "Online"),
+            ("peer-pay-standards", "Peer pay standards", 20, 18, 2, ""),
         ],
     },
     {
@@ -435,7 +435,7 @@ def _convening(table, spec, convening_spec, number, organizations, users) -> Non
     day = timezone.localdate() + timedelta(days=days)
     starts_at = datetime.combine(day, time(hour), tzinfo=zone)
     past = days < 0
-    online = area == "Online"
+    online = not area
     convening = ConveningPage(
         title=title,
         slug=slug,
