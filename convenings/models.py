@@ -383,13 +383,18 @@ class ConveningPage(RoutablePageMixin, Page):
         related_name="convenings",
         help_text="The table this convening belongs to (kept from the page tree).",
     )
-    starts_at = models.DateTimeField(help_text="When it starts (in the time zone below).")
+    starts_at = models.DateTimeField(
+        help_text=(
+            "When it starts, in your own admin time zone (Pacific unless you changed it "
+            "in your account). The page shows it in the convening's time zone below."
+        )
+    )
     ends_at = models.DateTimeField(help_text="When it ends.")
     time_zone = models.CharField(
         max_length=40,
         choices=BC_TIME_ZONES,
         default="America/Vancouver",
-        help_text="Times are shown in this time zone.",
+        help_text="Where the convening happens; its page and calendar show times in this zone.",
     )
     format = models.CharField(max_length=20, choices=Format.choices, default=Format.IN_PERSON)
     area = models.CharField(

@@ -105,3 +105,22 @@ def test_password_reset_sends_a_link(client):
         "reset@example.org" in m.to and "/accounts/password/reset/key/" in m.body
         for m in mail.outbox
     )
+
+
+def test_admin_user_form_has_a_display_name_and_no_legal_name(client, django_user_model):
+    admin = django_user_model.objects.create_superuser("root@example.org", "x", display_name="R")
+    client.force_login(admin)
+    body = client.get("/admin/users/new/").content.decode()
+    assert 'name="display_name"' in body
+    assert 'name="first_name"' not in body and 'name="last_name"' not in body
+    response = client.post(
+        "/admin/users/new/",
+        {
+            "email": "new@example.org",
+            "display_name": "Newcomer",
+            "password1": "a-long-safe-passphrase",
+            "password2": "a-long-safe-passphrase",
+        },
+    )
+    assert response.status_code == 302
+    assert User.objects.get(email="new@example.org").display_name == "Newcomer"

@@ -225,6 +225,10 @@ WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
 # Shared page passwords are stored in plain text by Wagtail: never offer them.
 WAGTAIL_PRIVATE_PAGE_OPTIONS = {"password": False}
 WAGTAILDOCS_PRIVATE_COLLECTION_OPTIONS = {"password": False}
+# Nothing leaves for another origin: no Gravatar (it would leak email hashes)
+# and no update check.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 TAGGIT_CASE_INSENSITIVE = True
 

@@ -1,7 +1,9 @@
 """Site URLs. Pages under / are Wagtail's; the rest are listed here."""
 
 from django.conf import settings
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -11,6 +13,7 @@ from commontable import views
 handler500 = "commontable.views.server_error"
 
 urlpatterns = [
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("healthz", views.healthz, name="healthz"),
     path("search/", views.search, name="search"),
     path("admin/", include(wagtailadmin_urls)),
