@@ -3,20 +3,18 @@
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Q
-from django.http import HttpResponseNotAllowed
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
+from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from modelcluster.models import ClusterableModel
+from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
-from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import (
     BaseViewRestriction,
@@ -26,11 +24,11 @@ from wagtail.models import (
     PageViewRestriction,
 )
 from wagtail.search import index
+from wagtail.search.backends import get_search_backend
 
 from commontable.errors import ActionRefused
-from commontable.visibility import VisiblePageManager, VisiblePageQuerySet
+from commontable.visibility import VisiblePageManager, VisiblePageQuerySet, user_group_ids
 from convenings.blocks import AgendaBlock
-from convenings.forms import RegistrationForm
 
 # British Columbia keeps several clocks: most of the province is on Pacific
 # time, but the North East (Dawson Creek, Fort St. John, Fort Nelson) and
@@ -322,6 +320,9 @@ class RoundTablePage(Page):
             )
         ]
         context["organizations"] = self.member_organizations.all()
+        open_needs = Need.objects.visible_to(request.user).filter(round_table=self).open()
+        context["open_needs_count"] = open_needs.count()
+        context["open_needs"] = open_needs.for_listing().order_by("-weight", "-created_at")[:5]
         return context
 
 
@@ -367,7 +368,7 @@ class ConveningQuerySet(VisiblePageQuerySet):
         return self.annotate(registered_count=Count("registrations", distinct=True))
 
 
-class ConveningPage(RoutablePageMixin, Page):
+class ConveningPage(Page):
     """One meeting of a round table (DESIGN §4.2)."""
 
     class Format(models.TextChoices):
@@ -623,55 +624,11 @@ class ConveningPage(RoutablePageMixin, Page):
             registration=registration,
             show_meeting_details=self.can_see_meeting_details(user),
             may_register=self.may_register(user),
-            registration_form=RegistrationForm(organizations=self.organizations_of(user)),
+            user_organizations=self.organizations_of(user),
             attendance=self.attendance.select_related("organization"),
+            needs_raised=Need.objects.visible_to(user).filter(convening=self).for_listing(),
         )
         return context
-
-    @path("register/", name="register")
-    def register_view(self, request):
-        """Register the signed-in member (POST only), then come back to the page."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        if not request.user.is_authenticated:
-            return redirect(sign_in_url(self.url))
-        form = RegistrationForm(request.POST, organizations=self.organizations_of(request.user))
-        if not form.is_valid():
-            messages.error(request, form.error_text())
-            return redirect(self.url)
-        try:
-            self.register(
-                user=request.user,
-                organization=form.cleaned_data["organization"],
-                anonymous=form.cleaned_data["anonymous"],
-            )
-        except ActionRefused as refusal:
-            messages.error(request, str(refusal))
-        else:
-            messages.success(request, "You are registered. The meeting details are below.")
-        return redirect(self.url)
-
-    @path("cancel/", name="cancel")
-    def cancel_view(self, request):
-        """Cancel the signed-in member's registration (POST only)."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        if not request.user.is_authenticated:
-            return redirect(sign_in_url(self.url))
-        try:
-            self.cancel_registration(user=request.user)
-        except ActionRefused as refusal:
-            messages.error(request, str(refusal))
-        else:
-            messages.success(
-                request, "Your registration is cancelled. Your place is free for someone else."
-            )
-        return redirect(self.url)
-
-
-def sign_in_url(next_url: str) -> str:
-    """The sign-in page, coming back to ``next_url`` afterwards."""
-    return f"{reverse('account_login')}?{urlencode({'next': next_url})}"
 
 
 class ConveningAttendance(Orderable):
@@ -728,3 +685,276 @@ class Registration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.convening}"
+
+
+class TaggedNeed(TaggedItemBase):
+    """The tags on a need (django-taggit)."""
+
+    content_object = ParentalKey("Need", on_delete=models.CASCADE, related_name="tagged_items")
+
+
+class NeedQuerySet(models.QuerySet):
+    """Needs, with the one visibility rule and the weight every listing shows."""
+
+    def visible_q(self, user) -> Q:
+        """A Q matching the needs this person may see.
+
+        Public needs show to everyone, unless they sit under a round table the
+        person may not see. Members-only needs show to that table's members
+        and facilitators, and to the person who posted them.
+        """
+        if user.is_authenticated and user.is_superuser:
+            return Q()
+        visible_tables = RoundTablePage.objects.visible_to(user).values("pk")
+        q = Q(visibility=Need.Visibility.PUBLIC) & (
+            Q(round_table__isnull=True) | Q(round_table__in=visible_tables)
+        )
+        if user.is_authenticated:
+            q |= Q(
+                visibility=Need.Visibility.MEMBERS,
+                round_table__member_group_id__in=list(user_group_ids(user)),
+            )
+            q |= Q(posted_by=user)
+        return q
+
+    def visible_to(self, user):
+        """Filters the QuerySet to only contain needs this person may see."""
+        return self.filter(self.visible_q(user))
+
+    def with_weight(self):
+        """Annotate ``weight``: how many organizations corroborate each need."""
+        return self.annotate(weight=Count("corroborations", distinct=True))
+
+    def for_listing(self):
+        """Everything a need listing shows, fetched in a constant number of queries."""
+        return (
+            self.with_weight()
+            .select_related("community", "organization", "round_table", "convening", "posted_by")
+            .prefetch_related("tags")
+        )
+
+    def open(self):
+        """Filters the QuerySet to needs not yet met."""
+        return self.exclude(status=Need.Status.MET)
+
+    def search(self, query: str):
+        """Full-text search (Wagtail's search backend, on SQLite or PostgreSQL), best first.
+
+        The search runs over all needs and is then narrowed by this QuerySet's
+        own filters, so visibility is never left to the search index.
+        """
+        matches = get_search_backend().search(query, Need, order_by_relevance=False)
+        return self.filter(pk__in=[need.pk for need in matches])
+
+
+class Need(index.Indexed, ClusterableModel):
+    """Something a community needs, posted by a member for an organization (DESIGN §4.3)."""
+
+    class Urgency(models.TextChoices):
+        ROUTINE = "routine", "Routine"
+        PRESSING = "pressing", "Pressing"
+        URGENT = "urgent", "Urgent"
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", "Public"
+        MEMBERS = "members", "Round-table members only"
+
+    class Attribution(models.TextChoices):
+        ORGANIZATION = "organization", "Show the organization's name"
+        PEER_LED = "peer_led", "Say “a peer-led organization”"
+        FRONTLINE = "frontline", "Say “a frontline provider”"
+        PERSON = "person", "Show my display name and the organization"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        BEING_ADDRESSED = "being_addressed", "Being addressed"
+        MET = "met", "Met"
+
+    title = models.CharField(max_length=160, help_text="The need in a few words.")
+    description = models.TextField(
+        max_length=5000, help_text="What is needed and what happens without it."
+    )
+    who_is_affected = models.CharField(
+        max_length=300,
+        help_text="Who feels this need, e.g. 'women doing survival sex work downtown'.",
+    )
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="needs")
+    tags = ClusterTaggableManager(
+        through=TaggedNeed, blank=True, help_text="Comma-separated, e.g. housing, safety."
+    )
+    urgency = models.CharField(max_length=20, choices=Urgency.choices, default=Urgency.ROUTINE)
+    evidence = models.TextField(
+        max_length=5000,
+        blank=True,
+        help_text="Lived experience, service data or research links that show it.",
+    )
+    visibility = models.CharField(
+        max_length=20,
+        choices=Visibility.choices,
+        default=Visibility.PUBLIC,
+        help_text="Members-only needs are seen by the round table's members only.",
+    )
+    attribution = models.CharField(
+        max_length=20,
+        choices=Attribution.choices,
+        default=Attribution.ORGANIZATION,
+        help_text="How the need is credited. Your name is never shown unless you choose it.",
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="needs",
+        help_text="The organization you are posting for.",
+    )
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="needs_posted",
+    )
+    round_table = models.ForeignKey(
+        RoundTablePage,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="needs",
+        help_text="The round table this need is brought to (optional).",
+    )
+    convening = models.ForeignKey(
+        ConveningPage,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="needs_raised",
+        help_text="The convening where it was raised (optional).",
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = NeedQuerySet.as_manager()
+
+    search_fields = [
+        index.SearchField("title", boost=3),
+        index.SearchField("description"),
+        index.SearchField("who_is_affected"),
+        index.SearchField("evidence"),
+        index.AutocompleteField("title"),
+    ]
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("description"),
+        FieldPanel("who_is_affected"),
+        FieldRowPanel([FieldPanel("community"), FieldPanel("organization")]),
+        FieldPanel("tags"),
+        FieldRowPanel([FieldPanel("urgency"), FieldPanel("status")]),
+        FieldPanel("evidence"),
+        FieldRowPanel([FieldPanel("visibility"), FieldPanel("attribution")]),
+        FieldRowPanel([FieldPanel("round_table"), FieldPanel("convening")]),
+    ]
+
+    URGENCY_RANK = {Urgency.URGENT: 3, Urgency.PRESSING: 2, Urgency.ROUTINE: 1}
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["community", "status", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("need_detail", kwargs={"pk": self.pk})
+
+    def clean(self):
+        """A members-only need belongs to a table; a convening belongs to that table."""
+        super().clean()
+        errors = {}
+        if self.visibility == self.Visibility.MEMBERS and not self.round_table_id:
+            errors["round_table"] = "Choose the round table whose members may see this need."
+        if (
+            self.convening_id
+            and self.round_table_id
+            and self.convening.round_table_id != self.round_table_id
+        ):
+            errors["convening"] = "That convening belongs to another round table."
+        if (
+            self.attribution == self.Attribution.PEER_LED
+            and self.organization_id
+            and not self.organization.peer_led
+        ):
+            errors["attribution"] = (
+                f"{self.organization} is not peer-led; choose another way to credit it."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def credited_to(self) -> str:
+        """The attribution as the poster chose it: never the person unless they said so."""
+        if self.attribution == self.Attribution.PEER_LED:
+            return "A peer-led organization"
+        if self.attribution == self.Attribution.FRONTLINE:
+            return "A frontline provider"
+        if self.attribution == self.Attribution.PERSON and self.posted_by_id:
+            return f"{self.posted_by.display_name}, {self.organization.name}"
+        return self.organization.name
+
+    def can_edit(self, user) -> bool:
+        """The poster and the facilitators of its round table (or its community's tables)."""
+        if not user.is_authenticated:
+            return False
+        if user.is_superuser or (self.posted_by_id and self.posted_by_id == user.pk):
+            return True
+        facilitated = RoundTableRole.objects.filter(user=user, role=RoundTableRole.Role.FACILITATOR)
+        if self.round_table_id:
+            return facilitated.filter(round_table_id=self.round_table_id).exists()
+        return facilitated.filter(round_table__community_id=self.community_id).exists()
+
+    def corroborate(self, *, by, organization: Organization) -> "Corroboration":
+        """Record that ``organization`` sees this need too, once per organization."""
+        if not by.memberships.filter(organization=organization).exists():
+            raise ActionRefused("You can only corroborate for an organization you belong to.")
+        if organization.pk == self.organization_id:
+            raise ActionRefused(
+                f"{organization} posted this need; other organizations corroborate it."
+            )
+        try:
+            with transaction.atomic():
+                return Corroboration.objects.create(need=self, organization=organization, user=by)
+        except IntegrityError as error:
+            raise ActionRefused(
+                f"{organization} has already corroborated this need; it is counted once."
+            ) from error
+
+    def withdraw_corroboration(self, *, by, organization: Organization) -> None:
+        """Take back an organization's corroboration (any member of it may)."""
+        if not by.memberships.filter(organization=organization).exists():
+            raise ActionRefused("You can only withdraw for an organization you belong to.")
+        deleted, _ = self.corroborations.filter(organization=organization).delete()
+        if not deleted:
+            raise ActionRefused(f"{organization} has not corroborated this need.")
+
+
+class Corroboration(models.Model):
+    """An organization saying "we see this too" about a need: the need's weight."""
+
+    need = models.ForeignKey(Need, on_delete=models.CASCADE, related_name="corroborations")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="corroborations"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["need", "organization"], name="one_corroboration_per_org"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} corroborates {self.need}"

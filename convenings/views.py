@@ -1,9 +1,20 @@
-"""Views outside the page tree: the iCalendar feeds."""
+"""Views outside the page tree: calendars, registration and the needs board."""
 
-from django.shortcuts import get_object_or_404
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
+from commontable import ratelimit
+from commontable.errors import ActionRefused
 from convenings.calendar import calendar_response
-from convenings.models import ConveningPage, RoundTablePage
+from convenings.filters import NeedFilter
+from convenings.forms import CorroborationForm, NeedEditForm, NeedForm, RegistrationForm
+from convenings.models import ConveningPage, Need, RoundTablePage
+
+NEEDS_PER_PAGE = 20
 
 
 def round_table_calendar(request, table: str):
@@ -17,11 +28,173 @@ def round_table_calendar(request, table: str):
     return calendar_response(request, convenings, name=round_table.title, filename=table)
 
 
-def convening_calendar(request, table: str, convening: str):
-    """/round-tables/<table>/<convening>/calendar.ics: one convening."""
-    page = get_object_or_404(
+def visible_convening(request, table: str, convening: str) -> ConveningPage:
+    """The convening at this address, or 404 if it is not there for this reader."""
+    return get_object_or_404(
         ConveningPage.objects.visible_to(request.user).select_related("round_table"),
         round_table__slug=table,
         slug=convening,
     )
+
+
+def convening_calendar(request, table: str, convening: str):
+    """/round-tables/<table>/<convening>/calendar.ics: one convening."""
+    page = visible_convening(request, table, convening)
     return calendar_response(request, [page], name=page.title, filename=f"{table}-{convening}")
+
+
+@require_POST
+@login_required
+def register(request, table: str, convening: str):
+    """Register the signed-in member for a convening, then go back to its page."""
+    page = visible_convening(request, table, convening)
+    form = RegistrationForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, form.error_text())
+        return redirect(page.url)
+    try:
+        page.register(
+            user=request.user,
+            organization=form.cleaned_data["organization"],
+            anonymous=form.cleaned_data["anonymous"],
+        )
+    except ActionRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "You are registered. The meeting details are below.")
+    return redirect(page.url)
+
+
+@require_POST
+@login_required
+def cancel_registration(request, table: str, convening: str):
+    """Cancel the signed-in member's registration."""
+    page = visible_convening(request, table, convening)
+    try:
+        page.cancel_registration(user=request.user)
+    except ActionRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(
+            request, "Your registration is cancelled. Your place is free for someone else."
+        )
+    return redirect(page.url)
+
+
+def need_list(request):
+    """/needs/: the needs this reader may see, filtered, searched, sorted and paged."""
+    needs = Need.objects.visible_to(request.user).for_listing()
+    needs_filter = NeedFilter(request.GET or None, queryset=needs, user=request.user)
+    paginator = Paginator(needs_filter.qs, NEEDS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "convenings/need_list.html",
+        {
+            "filter": needs_filter,
+            "page_obj": page,
+            "needs": page.object_list,
+            "query_without_page": query.urlencode(),
+        },
+    )
+
+
+def visible_need(request, pk: int) -> Need:
+    """The need, or 404 when it does not exist or is not for this reader's eyes."""
+    return get_object_or_404(Need.objects.visible_to(request.user).for_listing(), pk=pk)
+
+
+def need_detail(request, pk: int):
+    """/needs/<id>/: the need, its attribution, corroborations and what took it up."""
+    need = visible_need(request, pk)
+    corroborations = need.corroborations.select_related("organization")
+    counted = {c.organization_id for c in corroborations}
+    my_organizations = list(ConveningPage.organizations_of(request.user))
+    return render(
+        request,
+        "convenings/need_detail.html",
+        {
+            "need": need,
+            "corroborations": corroborations,
+            "can_edit": need.can_edit(request.user),
+            "may_corroborate": [
+                o for o in my_organizations if o.pk not in counted and o.pk != need.organization_id
+            ],
+            "may_withdraw": [o for o in my_organizations if o.pk in counted],
+        },
+    )
+
+
+@login_required
+def need_create(request):
+    """/needs/new/: post a need for one of your organizations."""
+    if not request.user.memberships.exists():
+        return render(request, "convenings/need_no_organization.html", status=403)
+    form = NeedForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            ratelimit.consume("post_need", key=str(request.user.pk))
+        except ActionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            need = form.save(commit=False)
+            need.posted_by = request.user
+            need.save()
+            form.save_m2m()
+            messages.success(request, "Your need is posted.")
+            return redirect(need)
+    return render(request, "convenings/need_form.html", {"form": form, "creating": True})
+
+
+@login_required
+def need_edit(request, pk: int):
+    """/needs/<id>/edit/: the poster and facilitators edit and change status."""
+    need = visible_need(request, pk)
+    if not need.can_edit(request.user):
+        raise Http404
+    form = NeedEditForm(request.POST or None, instance=need, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your changes are saved.")
+        return redirect(need)
+    return render(request, "convenings/need_form.html", {"form": form, "need": need})
+
+
+@require_POST
+@login_required
+def need_corroborate(request, pk: int):
+    """Corroborate a need on behalf of one of your organizations."""
+    need = visible_need(request, pk)
+    form = CorroborationForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, "Choose one of your organizations.")
+        return redirect(need)
+    organization = form.cleaned_data["organization"]
+    try:
+        ratelimit.consume("corroborate", key=str(request.user.pk))
+        need.corroborate(by=request.user, organization=organization)
+    except ActionRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, f"Counted: {organization} sees this need too.")
+    return redirect(need)
+
+
+@require_POST
+@login_required
+def need_withdraw(request, pk: int):
+    """Withdraw an organization's corroboration."""
+    need = visible_need(request, pk)
+    form = CorroborationForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, "Choose one of your organizations.")
+        return redirect(need)
+    try:
+        need.withdraw_corroboration(by=request.user, organization=form.cleaned_data["organization"])
+    except ActionRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "The corroboration is withdrawn.")
+    return redirect(need)

@@ -3,7 +3,7 @@
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from convenings.models import Community, Membership, Organization, RoundTableRole
+from convenings.models import Community, Membership, Need, Organization, RoundTableRole
 
 
 class CommunityViewSet(SnippetViewSet):
@@ -40,6 +40,18 @@ class RoundTableRoleViewSet(SnippetViewSet):
     ordering = ["round_table__title"]
 
 
+class NeedViewSet(SnippetViewSet):
+    model = Need
+    icon = "help"
+    menu_label = "Needs"
+    menu_order = 250
+    add_to_admin_menu = True
+    list_display = ["title", "community", "organization", "urgency", "status", "visibility"]
+    list_filter = ["community", "urgency", "status", "visibility"]
+    search_fields = ["title", "description"]
+    ordering = ["-created_at"]
+
+
 class PeopleAndPlacesGroup(SnippetViewSetGroup):
     items = (CommunityViewSet, OrganizationViewSet, MembershipViewSet, RoundTableRoleViewSet)
     menu_icon = "group"
@@ -48,3 +60,4 @@ class PeopleAndPlacesGroup(SnippetViewSetGroup):
 
 
 register_snippet(PeopleAndPlacesGroup)
+register_snippet(NeedViewSet)

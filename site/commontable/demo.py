@@ -19,7 +19,9 @@ from convenings.models import (
     Community,
     ConveningAttendance,
     ConveningPage,
+    Corroboration,
     Membership,
+    Need,
     Organization,
     Registration,
     RoundTableIndexPage,
@@ -346,6 +348,133 @@ MINUTES = (
 )
 
 
+U = Need.Urgency
+# Needs: (title, who is affected, urgency, tags, description, evidence)
+NEED_TEMPLATES = [
+    (
+        "Overnight drop-in space for women and gender-diverse people",
+        "Women and gender-diverse people doing survival sex work overnight",
+        U.URGENT,
+        ["safety", "shelter"],
+        "There is nowhere warm and safe to go between midnight and 7 a.m. People stay in cars "
+        "or with bad dates because the shelter is full or unsafe for them.",
+        "Outreach logged 212 requests for a safe place overnight last winter that we "
+        "could not meet.",
+    ),
+    (
+        "Peer-run bad date reporting that reaches the north",
+        "Sex workers outside the Lower Mainland",
+        U.URGENT,
+        ["safety", "bad date reporting"],
+        "Bad date alerts reach the city but not the highway towns. Peers want a way to report and "
+        "receive alerts by text without going to police.",
+        "Peers describe aggressors moving between towns before any warning reaches them.",
+    ),
+    (
+        "Honoraria for peers who sit on committees",
+        "Peer workers with lived experience",
+        U.PRESSING,
+        ["peer work", "funding"],
+        "Peers are asked to advise for free while everyone else at the table is paid.",
+        "Five of our peers left advisory roles this year; all named unpaid time as the reason.",
+    ),
+    (
+        "Transit tickets for people attending appointments",
+        "People without income on the outskirts",
+        U.PRESSING,
+        ["transit", "health"],
+        "Missed appointments lead to cancelled prescriptions. A bus ticket costs less "
+        "than a missed visit.",
+        "Clinic data: one in four missed appointments was put down to transport.",
+    ),
+    (
+        "Drug checking outside clinic hours",
+        "People who use drugs in the evenings and weekends",
+        U.URGENT,
+        ["harm reduction", "drug checking"],
+        "The only drug checking is weekdays 9 to 4, when fewer people are using.",
+        "Overdose calls peak on Friday and Saturday nights in local ambulance data.",
+    ),
+    (
+        "Storage lockers for people living outside",
+        "People living in encampments",
+        U.PRESSING,
+        ["housing", "belongings"],
+        "People lose ID, medication and tools in sweeps. Without ID they cannot get "
+        "housing or income.",
+        "A survey of 60 people found 41 had lost ID in the last year.",
+    ),
+    (
+        "Childcare during court and medical appointments",
+        "Parents leaving violent relationships",
+        U.ROUTINE,
+        ["childcare", "survivors"],
+        "Survivors miss court dates because there is no one to watch their children.",
+        "Our court accompaniment program turned away 30 requests for childcare this year.",
+    ),
+    (
+        "Culturally safe detox beds",
+        "Indigenous people seeking detox",
+        U.URGENT,
+        ["health", "Indigenous"],
+        "People wait weeks for detox and leave when they meet racism there. They need beds with "
+        "Elders and land-based care.",
+        "Healing circle members describe leaving detox early because of how they were treated.",
+    ),
+    (
+        "Legal clinic for ticketing and bylaw fines",
+        "People sheltering in public space",
+        U.ROUTINE,
+        ["legal", "housing"],
+        "Unpaid bylaw tickets turn into debts that block housing and income assistance.",
+        "Clinic intake shows an average of $1,400 in outstanding fines per person seen.",
+    ),
+    (
+        "Mobile outreach van for the highway corridor",
+        "People in small towns and work camps",
+        U.PRESSING,
+        ["outreach", "rural"],
+        "Outreach ends at the city limits. People in camps and small towns have no harm-reduction "
+        "supplies or naloxone.",
+        "Requests for supplies by mail tripled this year.",
+    ),
+    (
+        "Safe space to report violence without police",
+        "Survivors who distrust police",
+        U.PRESSING,
+        ["survivors", "safety"],
+        "Many survivors will not go to police. They need a trusted place to record what happened "
+        "and get support.",
+        "Our 24-hour line hears from survivors who say they will not report to police.",
+    ),
+    (
+        "Stable funding for the peer navigator program",
+        "Youth and families using the drop-in",
+        U.ROUTINE,
+        ["funding", "peer work", "youth"],
+        "Peer navigators are funded one year at a time, so they leave and trust is lost.",
+        "Three navigators in two years; each change meant families stopped coming.",
+    ),
+]
+
+# Organizations working across communities, who corroborate needs beyond their own.
+WIDE_CORROBORATORS = ["valley-legal", "peer-workers-union", "metro-peer-alliance"]
+
+# Where demo needs go: (community slug, organization slugs, round table slug or None)
+NEED_PLACES = [
+    (
+        "prince-george",
+        ["nechako-outreach", "northern-peer-power", "healing-circle"],
+        "prince-george",
+    ),
+    ("okanagan", ["okanagan-peers", "valley-legal"], "okanagan"),
+    ("vancouver", ["harbourside-peers", "safe-space-society"], "vancouver-peer-workers"),
+    ("north-east-bc", ["peace-outreach"], "north-east-bc"),
+    ("victoria", ["island-survivors", "peer-workers-union"], None),
+    ("burnaby", ["burnaby-drop-in", "metro-peer-alliance"], None),
+]
+
+
 @transaction.atomic
 def seed_demo() -> bool:
     """Create whatever demo content is missing; return True if anything was made."""
@@ -375,6 +504,7 @@ def seed_demo() -> bool:
     index = RoundTableIndexPage.objects.get()
     for spec in ROUND_TABLES:
         _round_table(index, spec, communities, organizations, users)
+    _needs(communities, organizations, users)
     return _footprint() != before
 
 
@@ -386,6 +516,8 @@ def _footprint() -> tuple[int, ...]:
         RoundTablePage.objects.count(),
         ConveningPage.objects.count(),
         RoundTableRole.objects.count(),
+        Need.objects.count(),
+        Corroboration.objects.count(),
     )
 
 
@@ -486,3 +618,66 @@ def _convening(table, spec, convening_spec, number, organizations, users) -> Non
                 user=provider,
                 defaults={"organization": organizations["nechako-outreach"]},
             )
+
+
+def _needs(communities, organizations, users) -> None:
+    """Forty-odd needs across the demo communities, some members-only, some corroborated."""
+    poster = users["provider@commontable.example"]
+    number = 0
+    for community_slug, org_slugs, table_slug in NEED_PLACES:
+        table = RoundTablePage.objects.filter(slug=table_slug).first() if table_slug else None
+        past = list(ConveningPage.objects.filter(round_table=table).past()) if table else []
+        for offset in range(9 if table else 4):
+            number += 1
+            template = NEED_TEMPLATES[number % len(NEED_TEMPLATES)]
+            organization = organizations[org_slugs[offset % len(org_slugs)]]
+            _need(
+                template,
+                number=number,
+                offset=offset,
+                community=communities[community_slug],
+                organization=organization,
+                table=table,
+                convening=past[offset % len(past)] if past and offset % 3 == 0 else None,
+                posted_by=poster if organization.slug == "nechako-outreach" else None,
+                corroborators=[
+                    organizations[slug]
+                    for slug in [*org_slugs[: offset % 3 + 1], *WIDE_CORROBORATORS][
+                        : offset % 4 + 1
+                    ]
+                    if slug != organization.slug
+                ],
+            )
+
+
+def _need(
+    template, *, number, offset, community, organization, table, convening, posted_by, corroborators
+) -> None:
+    title, who, urgency, tags, description, evidence = template
+    members_only = table is not None and (table.members_only or offset % 5 == 4)
+    peer_credit = organization.peer_led and offset % 2 == 1
+    need, created = Need.objects.get_or_create(
+        title=title,
+        organization=organization,
+        defaults={
+            "who_is_affected": who,
+            "community": community,
+            "urgency": urgency,
+            "description": description,
+            "evidence": evidence,
+            "visibility": Need.Visibility.MEMBERS if members_only else Need.Visibility.PUBLIC,
+            "attribution": (
+                Need.Attribution.PEER_LED if peer_credit else Need.Attribution.ORGANIZATION
+            ),
+            "status": Need.Status.MET if offset == 6 else Need.Status.OPEN,
+            "round_table": table,
+            "convening": convening,
+            "posted_by": posted_by,
+            "created_at": timezone.now() - timedelta(days=3 * number, hours=number),
+        },
+    )
+    if created:
+        need.tags.add(*tags)
+        need.save()
+        for other in corroborators:
+            Corroboration.objects.get_or_create(need=need, organization=other)

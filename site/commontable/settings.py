@@ -283,3 +283,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Our own per-person limits (allauth limits sign-in, sign-up and resets):
+# action -> (how many, per how many seconds).
+RATE_LIMITS = {
+    "post_need": (int(os.environ.get("RATE_LIMIT_POST_NEED", "10")), 3600),
+    "corroborate": (int(os.environ.get("RATE_LIMIT_CORROBORATE", "60")), 3600),
+}
