@@ -31,6 +31,7 @@ class NeedFilter(django_filters.FilterSet):
         queryset=Tag.objects.filter(convenings_taggedneed_items__isnull=False).distinct(),
         to_field_name="slug",
         empty_label="All tags",
+        label="Tag",
     )
     urgency = django_filters.ChoiceFilter(choices=Need.Urgency.choices, empty_label="Any urgency")
     status = django_filters.ChoiceFilter(choices=Need.Status.choices, empty_label="Any status")
@@ -72,6 +73,6 @@ class NeedFilter(django_filters.FilterSet):
     @property
     def qs(self):
         queryset = super().qs
-        if not self.form.cleaned_data.get("sort"):
+        if not getattr(self.form, "cleaned_data", {}).get("sort"):
             queryset = queryset.order_by("-created_at", "-pk")
         return queryset

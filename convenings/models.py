@@ -10,9 +10,8 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
-from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
-from modelcluster.models import ClusterableModel
+from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
@@ -690,7 +689,9 @@ class Registration(models.Model):
 class TaggedNeed(TaggedItemBase):
     """The tags on a need (django-taggit)."""
 
-    content_object = ParentalKey("Need", on_delete=models.CASCADE, related_name="tagged_items")
+    content_object = models.ForeignKey(
+        "Need", on_delete=models.CASCADE, related_name="tagged_items"
+    )
 
 
 class NeedQuerySet(models.QuerySet):
@@ -747,7 +748,7 @@ class NeedQuerySet(models.QuerySet):
         return self.filter(pk__in=[need.pk for need in matches])
 
 
-class Need(index.Indexed, ClusterableModel):
+class Need(index.Indexed, models.Model):
     """Something a community needs, posted by a member for an organization (DESIGN §4.3)."""
 
     class Urgency(models.TextChoices):
@@ -779,7 +780,7 @@ class Need(index.Indexed, ClusterableModel):
         help_text="Who feels this need, e.g. 'women doing survival sex work downtown'.",
     )
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="needs")
-    tags = ClusterTaggableManager(
+    tags = TaggableManager(
         through=TaggedNeed, blank=True, help_text="Comma-separated, e.g. housing, safety."
     )
     urgency = models.CharField(max_length=20, choices=Urgency.choices, default=Urgency.ROUTINE)

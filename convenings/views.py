@@ -84,7 +84,7 @@ def cancel_registration(request, table: str, convening: str):
 def need_list(request):
     """/needs/: the needs this reader may see, filtered, searched, sorted and paged."""
     needs = Need.objects.visible_to(request.user).for_listing()
-    needs_filter = NeedFilter(request.GET or None, queryset=needs, user=request.user)
+    needs_filter = NeedFilter(request.GET, queryset=needs, user=request.user)
     paginator = Paginator(needs_filter.qs, NEEDS_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()

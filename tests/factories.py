@@ -11,6 +11,7 @@ from convenings.models import (
     Community,
     ConveningPage,
     Membership,
+    Need,
     Organization,
     RoundTableIndexPage,
     RoundTablePage,
@@ -101,3 +102,15 @@ class RoundTableRoleFactory(factory.django.DjangoModelFactory):
     round_table = factory.SubFactory(RoundTablePageFactory)
     user = factory.SubFactory(UserFactory)
     role = RoundTableRole.Role.MEMBER
+
+
+class NeedFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Need
+
+    title = factory.Sequence(lambda n: f"Need {n}")
+    description = "What is needed, and what happens without it."
+    who_is_affected = "People in the community"
+    community = factory.SubFactory(CommunityFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    urgency = Need.Urgency.ROUTINE

@@ -678,6 +678,5 @@ def _need(
     )
     if created:
         need.tags.add(*tags)
-        need.save()
         for other in corroborators:
             Corroboration.objects.get_or_create(need=need, organization=other)

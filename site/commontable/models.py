@@ -8,7 +8,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from commontable.visibility import VisiblePageManager
-from convenings.models import Community, ConveningPage
+from convenings.models import Community, ConveningPage, Need
 
 
 class UserManager(BaseUserManager):
@@ -113,4 +113,7 @@ class HomePage(Page):
             .upcoming()
             .select_related("round_table")[:6]
         )
+        open_needs = Need.objects.visible_to(request.user).open()
+        context["open_needs_count"] = open_needs.count()
+        context["recent_needs"] = open_needs.for_listing()[:4]
         return context

@@ -210,12 +210,19 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        # STATIC_MANIFEST=1 (after collectstatic) serves content-hashed,
+        # compressed files that browsers may cache for good; without it a
+        # checkout serves files as they are, before or without collectstatic.
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if env_bool("STATIC_MANIFEST", False)
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
 }
-# WhiteNoise serves static files from gunicorn itself; with finders on, a
-# checkout works before (or without) collectstatic.
-WHITENOISE_USE_FINDERS = True
-WHITENOISE_MAX_AGE = 3600
+WHITENOISE_USE_FINDERS = not env_bool("STATIC_MANIFEST", False)
+WHITENOISE_MAX_AGE = 300
 
 # Wagtail.
 WAGTAIL_SITE_NAME = "Common Table"
