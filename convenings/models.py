@@ -231,7 +231,7 @@ class RoundTablePage(Page):
         index.FilterField("community"),
     ]
     parent_page_types = ["convenings.RoundTableIndexPage"]
-    subpage_types = ["convenings.ConveningPage"]
+    subpage_types = ["convenings.ConveningPage", "recommendations.RecommendationPage"]
 
     objects = VisiblePageManager()
 
@@ -322,6 +322,11 @@ class RoundTablePage(Page):
         open_needs = Need.objects.visible_to(request.user).filter(round_table=self).open()
         context["open_needs_count"] = open_needs.count()
         context["open_needs"] = open_needs.for_listing().order_by("-weight", "-created_at")[:5]
+        # The reverse relation's manager is the recommendations app's own, so
+        # this app needs no import of it (dependencies point one way).
+        context["recommendations_by_stage"] = (
+            self.recommendations.visible_to(request.user).with_funding().by_stage()
+        )
         return context
 
 

@@ -123,6 +123,9 @@ def need_detail(request, pk: int):
                 o for o in my_organizations if o.pk not in counted and o.pk != need.organization_id
             ],
             "may_withdraw": [o for o in my_organizations if o.pk in counted],
+            # The reverse relation's manager belongs to the recommendations app,
+            # so the dependency keeps pointing one way.
+            "recommendations": need.recommendations.visible_to(request.user),
         },
     )
 

@@ -1,1 +1,667 @@
-"""Recommendations and their follow-through live here (DESIGN §4.4, §4.5)."""
+"""Recommendations: clarity, endorsements, stages and funding (DESIGN §4.4, §4.5)."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.models import Page
+from wagtail.search import index
+
+from commontable.errors import ActionRefused
+from commontable.visibility import VisiblePageManager, VisiblePageQuerySet
+from convenings.models import ConveningPage, Need, Organization, RoundTablePage
+from recommendations.forms import (
+    EndorsementForm,
+    FundingForm,
+    StageForm,
+    representable_organizations,
+)
+from recommendations.stages import (
+    DECISIONS,
+    FINAL_STAGES,
+    STAGE_GUIDE,
+    WITHDRAWABLE_STAGES,
+    DecisionMaker,
+    FundingStatus,
+    Stage,
+    StageGuide,
+)
+
+STALE_AFTER = timedelta(days=90)
+FUNDABLE_STAGES = {Stage.ADOPTED, Stage.FUNDED, Stage.IMPLEMENTED}
+
+
+class TaggedRecommendation(TaggedItemBase):
+    """The tags on a recommendation (kept with its revisions)."""
+
+    content_object = ParentalKey(
+        "RecommendationPage", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+
+class RecommendationQuerySet(VisiblePageQuerySet):
+    """Recommendation pages, with the figures every listing shows."""
+
+    def with_funding(self):
+        """Annotate ``committed``: the total of its funding commitments."""
+        return self.annotate(committed=Sum("funding_commitments__amount"))
+
+    def by_stage(self) -> dict[str, list]:
+        """The recommendations grouped by stage, in the order of the stages."""
+        groups = {stage: [] for stage in Stage}
+        for recommendation in self:
+            groups[Stage(recommendation.stage)].append(recommendation)
+        return {stage: items for stage, items in groups.items() if items}
+
+
+class RecommendationPage(Page):
+    """A local solution on its way to a decision and to funding (DESIGN §4.4, §4.5).
+
+    Its stage changes only through the transition methods below, each of which
+    checks the rules, changes the stage under a row lock and writes a
+    ``StageChange`` in the same transaction. Publishing an older revision never
+    rolls the stage back (see ``with_content_json``).
+    """
+
+    summary = models.TextField(
+        max_length=1000, help_text="Two or three sentences anyone can understand."
+    )
+    action = models.TextField(
+        blank=True, verbose_name="1. Action", help_text="The specific thing to be done."
+    )
+    responsible_body = models.CharField(
+        max_length=255,
+        blank=True,
+        verbose_name="2. Responsible body",
+        help_text="Who would carry it out: an organization or body, named.",
+    )
+    decision_maker = models.CharField(
+        max_length=30,
+        choices=DecisionMaker.choices,
+        blank=True,
+        verbose_name="3. Decision-maker",
+        help_text="Who has to say yes.",
+    )
+    audience = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="The body by name, e.g. 'City of Prince George council'.",
+    )
+    cost_estimate = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        verbose_name="4. Cost estimate (CAD)",
+        help_text="What it would cost, in Canadian dollars.",
+    )
+    funding_source = models.CharField(
+        max_length=255,
+        blank=True,
+        verbose_name="4. Funding source",
+        help_text="Where the money is asked from.",
+    )
+    evidence = models.TextField(
+        blank=True,
+        verbose_name="5. Evidence",
+        help_text="Why it would work: references, lived experience, data.",
+    )
+    what_exists = models.TextField(
+        blank=True,
+        verbose_name="6. What exists",
+        help_text="Current programs or policies, and how this differs from them.",
+    )
+    success_measure = models.TextField(
+        blank=True,
+        verbose_name="7. Success measure",
+        help_text="How everyone will know it worked, and by when.",
+    )
+    needs = ParentalManyToManyField(
+        Need, blank=True, related_name="recommendations", help_text="The needs it addresses."
+    )
+    tags = ClusterTaggableManager(through=TaggedRecommendation, blank=True)
+
+    # Follow-through: changed only by the transition methods.
+    stage = models.CharField(
+        max_length=20, choices=Stage.choices, default=Stage.DRAFT, editable=False
+    )
+    stage_changed_at = models.DateTimeField(default=timezone.now, editable=False)
+    endorsed_at_convening = models.ForeignKey(
+        ConveningPage,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="recommendations_endorsed",
+    )
+    decision_date = models.DateField(null=True, blank=True, editable=False)
+    decision_link = models.URLField(blank=True, editable=False)
+    implementation_account = models.TextField(blank=True, editable=False)
+    clarity_score = models.PositiveSmallIntegerField(default=0, editable=False)
+    round_table = models.ForeignKey(
+        RoundTablePage,
+        null=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="recommendations",
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        MultiFieldPanel(
+            [
+                FieldPanel("action"),
+                FieldPanel("responsible_body"),
+                FieldRowPanel([FieldPanel("decision_maker"), FieldPanel("audience")]),
+                FieldRowPanel([FieldPanel("cost_estimate"), FieldPanel("funding_source")]),
+                FieldPanel("evidence"),
+                FieldPanel("what_exists"),
+                FieldPanel("success_measure"),
+            ],
+            heading="The seven clarity questions",
+        ),
+        FieldPanel("needs"),
+        FieldPanel("tags"),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("action"),
+        index.SearchField("responsible_body"),
+        index.SearchField("evidence"),
+        index.FilterField("stage"),
+        index.FilterField("round_table"),
+    ]
+    parent_page_types = ["convenings.RoundTablePage"]
+    subpage_types = []
+
+    objects = VisiblePageManager.from_queryset(RecommendationQuerySet)()
+
+    # Fields that only the transition methods change; a revision never restores them.
+    FOLLOW_THROUGH_FIELDS = [
+        "stage",
+        "stage_changed_at",
+        "endorsed_at_convening_id",
+        "decision_date",
+        "decision_link",
+        "implementation_account",
+    ]
+
+    class Meta:
+        verbose_name = "recommendation"
+
+    # Clarity ---------------------------------------------------------------
+
+    def clarity_checklist(self) -> list[tuple[str, str | None]]:
+        """The seven questions, each with what is missing (None when answered).
+
+        The one place clarity is decided: the score, the page's checklist and
+        the refusal to submit all come from here.
+        """
+        cost_missing = [
+            part
+            for part, answered in [
+                ("no cost estimate", self.cost_estimate is not None),
+                ("no funding source", bool(self.funding_source.strip())),
+            ]
+            if not answered
+        ]
+        return [
+            ("Action: the specific thing to be done", None if self.action.strip() else "no action"),
+            (
+                "Responsible body: who would carry it out",
+                None if self.responsible_body.strip() else "no responsible body",
+            ),
+            (
+                "Decision-maker: who has to say yes",
+                None if self.decision_maker else "no decision-maker",
+            ),
+            ("Cost and funding: an estimate and a source", "; ".join(cost_missing) or None),
+            ("Evidence: why it would work", None if self.evidence.strip() else "no evidence"),
+            (
+                "What exists, and how this differs",
+                None if self.what_exists.strip() else "no account of what exists",
+            ),
+            (
+                "Success measure: how we will know, and by when",
+                None if self.success_measure.strip() else "no success measure",
+            ),
+        ]
+
+    def compute_clarity_score(self) -> int:
+        """Answered clarity questions, out of seven."""
+        return sum(1 for _, missing in self.clarity_checklist() if missing is None)
+
+    def save(self, *args, **kwargs):
+        """Keep the stored clarity score and round table in step with the content."""
+        self.clarity_score = self.compute_clarity_score()
+        if self.path and self.depth and self.depth > 1:
+            parent = self.get_parent()
+            if parent is not None:
+                self.round_table_id = parent.pk
+        return super().save(*args, **kwargs)
+
+    def with_content_json(self, content):
+        """Build a revision's page, but keep the live follow-through fields.
+
+        Stage, decision and implementation are changed by the transition
+        methods only; publishing a draft written before a stage change must not
+        roll the stage back.
+        """
+        page = super().with_content_json(content)
+        for field in self.FOLLOW_THROUGH_FIELDS:
+            setattr(page, field, getattr(self, field))
+        return page
+
+    # Plain-language state ----------------------------------------------------
+
+    @property
+    def guide(self) -> StageGuide:
+        """The stage's definition, who holds it now and the next step."""
+        return STAGE_GUIDE[Stage(self.stage)]
+
+    @property
+    def stale_since(self):
+        """The date of the last move, if it is more than 90 days ago and not final."""
+        if self.stage in FINAL_STAGES:
+            return None
+        if timezone.now() - self.stage_changed_at > STALE_AFTER:
+            return self.stage_changed_at
+        return None
+
+    @property
+    def takes_funding(self) -> bool:
+        """Funding is recorded once a recommendation is adopted."""
+        return self.stage in FUNDABLE_STAGES
+
+    def funding_progress(self, committed: Decimal | None) -> int | None:
+        """Committed as a whole percentage of the estimate (capped at 100), or None."""
+        if not self.cost_estimate:
+            return None
+        return min(100, int((committed or 0) * 100 / self.cost_estimate))
+
+    def endorsement_convenings(self):
+        """The table's convenings that have taken place: where it may have been endorsed."""
+        return (
+            ConveningPage.objects.live()
+            .filter(round_table_id=self.round_table_id, starts_at__lte=timezone.now())
+            .order_by("-starts_at")
+        )
+
+    def get_context(self, request, *args, **kwargs):
+        """Checklist, timeline, endorsements, needs, funding and the actions this person has."""
+        context = super().get_context(request, *args, **kwargs)
+        user = request.user
+        committed = self.funding_commitments.aggregate(total=Sum("amount"))["total"]
+        is_facilitator = bool(self.round_table and self.round_table.is_facilitator(user))
+        endorsements = list(self.endorsements.select_related("organization"))
+        endorsed_ids = {e.organization_id for e in endorsements}
+        representable = list(representable_organizations(user))
+        context.update(
+            round_table=self.round_table,
+            checklist=self.clarity_checklist(),
+            timeline=self.stage_changes.select_related("by"),
+            endorsements=endorsements,
+            linked_needs=Need.objects.visible_to(user).filter(recommendations=self).for_listing(),
+            ledger=self.funding_commitments.all(),
+            committed=committed or Decimal("0"),
+            progress=self.funding_progress(committed),
+            submission_gaps=self.submission_gaps() if self.stage == Stage.ENDORSED else [],
+            is_facilitator=is_facilitator,
+            may_record_decision=self.may_record_decision(user),
+            stage_form=StageForm(convenings=self.endorsement_convenings()),
+            funding_form=FundingForm(),
+            endorse_form=(
+                EndorsementForm(user=user)
+                if any(o.pk not in endorsed_ids for o in representable)
+                else None
+            ),
+            withdrawable=[o for o in representable if o.pk in endorsed_ids],
+        )
+        return context
+
+    # Who may act ---------------------------------------------------------------
+
+    def _require_facilitator(self, user, doing: str) -> None:
+        table = self.round_table
+        if not (table and table.is_facilitator(user)):
+            raise ActionRefused(f"Only this round table's facilitators can {doing}.")
+
+    def may_record_decision(self, user) -> bool:
+        """Facilitators, and councillors and officials (DESIGN §2)."""
+        if not user.is_authenticated:
+            return False
+        if self.round_table and self.round_table.is_facilitator(user):
+            return True
+        return user.memberships.filter(
+            organization__kind__in=[Organization.Kind.MUNICIPAL, Organization.Kind.PROVINCIAL]
+        ).exists()
+
+    # Transitions -------------------------------------------------------------
+
+    def _move(
+        self, *, by, allowed_from, to, note="", link="", check=None, **changes
+    ) -> "StageChange":
+        """Change stage under a row lock and record it, or refuse with a reason.
+
+        The row is locked (PostgreSQL; SQLite serialises writers) and re-read,
+        ``check`` runs on that fresh copy, and the update is a compare-and-set
+        on the stage: two people acting at once cannot both win, and a refused
+        change leaves neither a new stage nor a history row.
+        """
+        with transaction.atomic():
+            fresh = RecommendationPage.objects.select_for_update(of=("self",)).get(pk=self.pk)
+            if fresh.stage not in allowed_from:
+                raise ActionRefused(
+                    f"Cannot move from {Stage(fresh.stage).label.lower()} to "
+                    f"{Stage(to).label.lower()}."
+                )
+            if check is not None:
+                check(fresh)
+            now = timezone.now()
+            updated = RecommendationPage.objects.filter(pk=self.pk, stage=fresh.stage).update(
+                stage=to, stage_changed_at=now, **changes
+            )
+            if updated != 1:
+                raise ActionRefused("Someone else changed this recommendation; please reload.")
+            change = StageChange.objects.create(
+                recommendation=self,
+                from_stage=fresh.stage,
+                to_stage=to,
+                by=by if by and by.is_authenticated else None,
+                at=now,
+                note=note,
+                link=link,
+            )
+        self.stage = to
+        self.stage_changed_at = now
+        for field, value in changes.items():
+            setattr(self, field, value)
+        return change
+
+    def propose(self, *, by, note: str = "", link: str = "") -> "StageChange":
+        """A facilitator puts a draft before the table."""
+        self._require_facilitator(by, "propose a recommendation")
+        return self._move(
+            by=by, allowed_from={Stage.DRAFT}, to=Stage.PROPOSED, note=note, link=link
+        )
+
+    def endorse_at(self, convening: ConveningPage, *, by, note: str = "", link: str = ""):
+        """Record that the table endorsed it at one of its convenings."""
+        self._require_facilitator(by, "record the table's endorsement")
+        if convening is None or convening.round_table_id != self.round_table_id:
+            raise ActionRefused("Choose a convening of this round table.")
+        if convening.starts_at > timezone.now():
+            raise ActionRefused("The table can only endorse at a convening that has taken place.")
+        return self._move(
+            by=by,
+            allowed_from={Stage.PROPOSED},
+            to=Stage.ENDORSED,
+            note=note or f"Endorsed at “{convening.title}”.",
+            link=link,
+            endorsed_at_convening=convening,
+        )
+
+    def submission_gaps(self) -> list[str]:
+        """What stops submission: unanswered clarity questions and a missing peer sign-off."""
+        gaps = [missing for _, missing in self.clarity_checklist() if missing]
+        table = self.round_table
+        if (
+            table is not None
+            and table.peer_signoff_required
+            and not self.endorsements.filter(organization__peer_led=True).exists()
+        ):
+            gaps.append("no endorsement from a peer-led organization")
+        return gaps
+
+    def submit(self, *, by, note: str = "", link: str = "") -> "StageChange":
+        """Send it to its decision-maker: only when it is clear and, if required, peer-endorsed."""
+        self._require_facilitator(by, "submit a recommendation")
+
+        def clear_and_signed_off(fresh: RecommendationPage) -> None:
+            gaps = fresh.submission_gaps()
+            if gaps:
+                raise ActionRefused(f"Cannot submit: {'; '.join(gaps)}.")
+
+        return self._move(
+            by=by,
+            allowed_from={Stage.ENDORSED},
+            to=Stage.SUBMITTED,
+            note=note,
+            link=link,
+            check=clear_and_signed_off,
+        )
+
+    def record_decision(
+        self, outcome: str, *, by, decided_on: date, link: str, note: str = ""
+    ) -> "StageChange":
+        """Record the decision-maker's answer, with the motion or letter and its date."""
+        if not self.may_record_decision(by):
+            raise ActionRefused(
+                "Only this round table's facilitators, councillors and officials can record a "
+                "decision."
+            )
+        if outcome not in DECISIONS:
+            raise ActionRefused("A decision is adopted, declined or deferred.")
+        if not link:
+            raise ActionRefused("Give a link to the motion or letter that records the decision.")
+        if decided_on is None or decided_on > timezone.localdate():
+            raise ActionRefused("Give the date of the decision (not in the future).")
+        return self._move(
+            by=by,
+            allowed_from={Stage.SUBMITTED, Stage.DEFERRED},
+            to=outcome,
+            note=note,
+            link=link,
+            decision_date=decided_on,
+            decision_link=link,
+        )
+
+    def record_funding(
+        self,
+        *,
+        by,
+        funder: str,
+        amount: Decimal,
+        committed_on: date,
+        status: str = "pledged",
+        reference: str = "",
+    ) -> "FundingCommitment":
+        """Add a funding commitment; the first one moves an adopted recommendation to funded."""
+        self._require_facilitator(by, "record funding")
+        if not funder.strip():
+            raise ActionRefused("Name the funder.")
+        if amount is None or amount <= 0:
+            raise ActionRefused("The amount must be more than $0.")
+        if status not in FundingCommitment.Status.values:
+            raise ActionRefused("Funding is pledged, confirmed or disbursed.")
+        with transaction.atomic():
+            stage = (
+                RecommendationPage.objects.select_for_update(of=("self",))
+                .values_list("stage", flat=True)
+                .get(pk=self.pk)
+            )
+            if stage not in FUNDABLE_STAGES:
+                raise ActionRefused("Funding can be recorded once the recommendation is adopted.")
+            commitment = FundingCommitment.objects.create(
+                recommendation=self,
+                funder=funder.strip(),
+                amount=amount,
+                committed_on=committed_on,
+                status=status,
+                reference=reference,
+                recorded_by=by,
+            )
+            if stage == Stage.ADOPTED:
+                self._move(
+                    by=by,
+                    allowed_from={Stage.ADOPTED},
+                    to=Stage.FUNDED,
+                    note=f"First funding commitment: ${amount:,.2f} from {commitment.funder}.",
+                    link="",
+                )
+        return commitment
+
+    def mark_implemented(self, *, by, account: str, link: str = "") -> "StageChange":
+        """The work is done: record a short account of what happened."""
+        self._require_facilitator(by, "mark a recommendation implemented")
+        if not account.strip():
+            raise ActionRefused("Give a short account of what happened.")
+        return self._move(
+            by=by,
+            allowed_from={Stage.FUNDED},
+            to=Stage.IMPLEMENTED,
+            note=account,
+            link=link,
+            implementation_account=account,
+        )
+
+    def withdraw(self, *, by, note: str = "", link: str = "") -> "StageChange":
+        """The table takes it back, at any stage before a decision to adopt."""
+        self._require_facilitator(by, "withdraw a recommendation")
+        return self._move(
+            by=by, allowed_from=WITHDRAWABLE_STAGES, to=Stage.WITHDRAWN, note=note, link=link
+        )
+
+    # Endorsements ------------------------------------------------------------
+
+    def endorse(self, *, by, organization: Organization, statement: str) -> "Endorsement":
+        """An organization's representative endorses it on the organization's behalf."""
+        if not by.memberships.filter(organization=organization, can_represent=True).exists():
+            raise ActionRefused(
+                f"Only someone who can represent {organization} can endorse for it."
+            )
+        if self.stage in FINAL_STAGES:
+            raise ActionRefused("This recommendation is no longer taking endorsements.")
+        if not statement.strip():
+            raise ActionRefused("Add a short statement of why you endorse it.")
+        try:
+            with transaction.atomic():
+                return Endorsement.objects.create(
+                    recommendation=self,
+                    organization=organization,
+                    representative=by,
+                    statement=statement.strip(),
+                )
+        except IntegrityError as error:
+            raise ActionRefused(
+                f"{organization} has already endorsed this recommendation."
+            ) from error
+
+    def withdraw_endorsement(self, *, by, organization: Organization) -> None:
+        """Take an endorsement back; only before the recommendation is submitted."""
+        if not by.memberships.filter(organization=organization, can_represent=True).exists():
+            raise ActionRefused(
+                f"Only someone who can represent {organization} can withdraw for it."
+            )
+        if self.stage not in {Stage.DRAFT, Stage.PROPOSED, Stage.ENDORSED}:
+            raise ActionRefused("Endorsements cannot be withdrawn once it has been submitted.")
+        deleted, _ = self.endorsements.filter(organization=organization).delete()
+        if not deleted:
+            raise ActionRefused(f"{organization} has not endorsed this recommendation.")
+
+
+class StageChange(models.Model):
+    """One move on a recommendation's public timeline (append-only)."""
+
+    recommendation = models.ForeignKey(
+        RecommendationPage, on_delete=models.PROTECT, related_name="stage_changes"
+    )
+    from_stage = models.CharField(max_length=20, choices=Stage.choices)
+    to_stage = models.CharField(max_length=20, choices=Stage.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    note = models.TextField(blank=True)
+    link = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.recommendation}: {self.from_stage} → {self.to_stage}"
+
+
+class Endorsement(models.Model):
+    """An organization's endorsement, given by one of its representatives."""
+
+    recommendation = models.ForeignKey(
+        RecommendationPage, on_delete=models.CASCADE, related_name="endorsements"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="endorsements"
+    )
+    representative = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    statement = models.CharField(max_length=500)
+    endorsed_on = models.DateField(default=timezone.localdate)
+
+    panels = [
+        FieldPanel("recommendation"),
+        FieldPanel("organization"),
+        FieldPanel("representative"),
+        FieldPanel("statement"),
+        FieldPanel("endorsed_on"),
+    ]
+
+    class Meta:
+        ordering = ["endorsed_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recommendation", "organization"], name="one_endorsement_per_org"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} endorses {self.recommendation}"
+
+
+class FundingCommitment(models.Model):
+    """A line in a recommendation's funding ledger."""
+
+    Status = FundingStatus
+
+    recommendation = models.ForeignKey(
+        RecommendationPage, on_delete=models.PROTECT, related_name="funding_commitments"
+    )
+    funder = models.CharField(max_length=200)
+    amount = models.DecimalField(
+        max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    committed_on = models.DateField(default=timezone.localdate)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLEDGED)
+    reference = models.CharField(max_length=255, blank=True, help_text="Grant or motion number.")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    panels = [
+        FieldPanel("recommendation"),
+        FieldPanel("funder"),
+        FieldPanel("amount"),
+        FieldPanel("committed_on"),
+        FieldPanel("status"),
+        FieldPanel("reference"),
+    ]
+
+    class Meta:
+        ordering = ["committed_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="funding_amount_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"${self.amount:,.2f} from {self.funder}"

@@ -8,6 +8,7 @@ ones with agendas.
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from allauth.account.models import EmailAddress
@@ -28,6 +29,7 @@ from convenings.models import (
     RoundTablePage,
     RoundTableRole,
 )
+from recommendations.models import DecisionMaker, RecommendationPage, StageChange
 
 
 @dataclass(frozen=True)
@@ -505,6 +507,7 @@ def seed_demo() -> bool:
     for spec in ROUND_TABLES:
         _round_table(index, spec, communities, organizations, users)
     _needs(communities, organizations, users)
+    _recommendations(organizations, users)
     return _footprint() != before
 
 
@@ -518,6 +521,8 @@ def _footprint() -> tuple[int, ...]:
         RoundTableRole.objects.count(),
         Need.objects.count(),
         Corroboration.objects.count(),
+        RecommendationPage.objects.count(),
+        StageChange.objects.count(),
     )
 
 
@@ -680,3 +685,254 @@ def _need(
         need.tags.add(*tags)
         for other in corroborators:
             Corroboration.objects.get_or_create(need=need, organization=other)
+
+
+D = DecisionMaker
+# The recommendations of the source letter, as real examples, and one vague motion.
+# Each: table, slug, title, stage to reach, clarity answers, endorsers, funding.
+RECOMMENDATIONS = [
+    {
+        "table": "prince-george",
+        "slug": "decolonial-community-led-approach",
+        "title": "Support a decolonial, community-led approach to safety",
+        "summary": (
+            "Put Indigenous-led and community-led organizations at the centre of safety "
+            "planning in Prince George, with resources to lead rather than to be consulted."
+        ),
+        "action": "Fund the Lheidli Path Healing Circle to co-chair the city's safety "
+        "planning with peer-led groups, with a paid coordinator for two years.",
+        "responsible_body": "Lheidli Path Healing Circle with the Northern Peer Power Collective",
+        "decision_maker": D.MUNICIPAL_COUNCIL,
+        "audience": "Nechako Crossing city council (fictional)",
+        "cost_estimate": "180000",
+        "funding_source": "Municipal community safety grant",
+        "evidence": "Indigenous-led safety planning elsewhere in BC increased reporting and "
+        "trust; members' lived experience of top-down programs that did not reach them.",
+        "what_exists": "A city safety committee with no Indigenous or peer seats; this gives "
+        "them the chair and a budget.",
+        "success_measure": "By the end of year two: a plan written with peers, adopted by "
+        "council, and more people using outreach services.",
+        "endorsers": ["northern-peer-power", "healing-circle"],
+        "stage": "endorsed",
+        "needs": ["Culturally safe detox beds"],
+    },
+    {
+        "table": "okanagan",
+        "slug": "fund-peer-led-person-centred-services",
+        "title": "Fund peer-led, person-centred services",
+        "summary": "Pay peers with lived experience to deliver overdose prevention and "
+        "navigation, on multi-year contracts instead of one-off grants.",
+        "action": "Three-year contracts for six peer outreach workers in Kelowna and Vernon.",
+        "responsible_body": "Okanagan Harm Reduction Peers",
+        "decision_maker": D.PROVINCIAL_MINISTRY,
+        "audience": "Provincial health authority (fictional liaison)",
+        "cost_estimate": "420000",
+        "funding_source": "Provincial overdose response fund",
+        "evidence": "Peer-delivered outreach reaches people clinics do not; service data "
+        "shows 40% of naloxone kits given out by peers.",
+        "what_exists": "Peers are paid by honoraria on one-year grants; this makes them staff.",
+        "success_measure": "Within 18 months: six peers employed, fewer overdose deaths in "
+        "the areas they cover, and peers still in post.",
+        "endorsers": ["okanagan-peers", "valley-legal"],
+        "stage": "funded",
+        "funding": [
+            ("BC Community Safety Foundation", "150000", "confirmed", "BCCSF-2026-114"),
+            ("Provincial overdose response fund", "120000", "pledged", "POR-77"),
+        ],
+        "needs": ["Drug checking outside clinic hours"],
+    },
+    {
+        "table": "prince-george",
+        "slug": "convene-frontline-providers",
+        "title": "Convene frontline providers for locally specific solutions",
+        "summary": "Instead of a provincial task force, the city convenes frontline and peer "
+        "organizations quarterly and acts on what they propose.",
+        "action": "Quarterly round table convened by the city, with honoraria for peers and "
+        "a standing item on council's agenda.",
+        "responsible_body": "Nechako Crossing Municipal Liaison Office",
+        "decision_maker": D.MUNICIPAL_COUNCIL,
+        "audience": "Nechako Crossing city council (fictional)",
+        "cost_estimate": "24000",
+        "funding_source": "City social development budget",
+        "evidence": "Member organizations' experience that local tables produce actionable "
+        "proposals where task forces did not.",
+        "what_exists": "Ad hoc consultations; this makes the table standing and funded.",
+        "success_measure": "Four convenings a year, each with a report to council, within a year.",
+        "endorsers": ["northern-peer-power", "nechako-outreach"],
+        "stage": "implemented",
+        "funding": [("City social development budget", "24000", "disbursed", "Motion 2026-31")],
+    },
+    {
+        "table": "vancouver-peer-workers",
+        "slug": "more-funding-frontline-peer-led",
+        "title": "More funding for frontline peer-led organizations",
+        "summary": "Core, multi-year funding for sex-worker-led and peer-led organizations, "
+        "not only project grants.",
+        "action": "A core funding stream for peer-led organizations, $60,000 a year each for "
+        "five organizations.",
+        "responsible_body": "False Creek Social Policy Desk",
+        "decision_maker": D.MUNICIPAL_COUNCIL,
+        "audience": "City council (fictional)",
+        "cost_estimate": "300000",
+        "funding_source": "City community grants, core stream",
+        "evidence": "Peer organizations spend a third of staff time on grant applications.",
+        "what_exists": "Project grants only; none cover rent or core staff.",
+        "success_measure": "Five organizations funded for three years from next budget cycle.",
+        "endorsers": ["harbourside-peers", "metro-peer-alliance"],
+        "stage": "submitted",
+    },
+    {
+        "table": "prince-george",
+        "slug": "fund-bad-date-reporting",
+        "title": "Fund the provincial bad date and aggressor reporting system",
+        "summary": "Fund the peer-run bad date and aggressor reporting system so that alerts "
+        "reach the north, by text, without police involvement.",
+        "action": "Fund a northern coordinator and text alerts for the peer-run reporting system.",
+        "responsible_body": "Northern Peer Power Collective",
+        "decision_maker": D.PROVINCIAL_MINISTRY,
+        "audience": "Provincial Gender Equity Liaison (fictional)",
+        "cost_estimate": "95000",
+        "funding_source": "Provincial gender-based violence fund",
+        "evidence": "Peers report aggressors moving between northern towns before warnings "
+        "arrive; reporting rises where reports stay in peer hands.",
+        "what_exists": "Alerts circulate in the Lower Mainland only.",
+        "success_measure": "Within a year: alerts reaching six northern towns, and the number "
+        "of reports from the north.",
+        "endorsers": ["northern-peer-power", "nechako-outreach"],
+        "stage": "adopted",
+        "needs": ["Peer-run bad date reporting that reaches the north"],
+    },
+    {
+        "table": "prince-george",
+        "slug": "provincial-awareness-campaigns",
+        "title": "Provincial awareness campaigns",
+        "summary": "A motion calling for awareness campaigns and a task force on exploitation.",
+        "action": "Awareness campaigns across the province.",
+        "responsible_body": "",
+        "decision_maker": D.PROVINCIAL_MINISTRY,
+        "audience": "",
+        "cost_estimate": None,
+        "funding_source": "",
+        "evidence": "",
+        "what_exists": "",
+        "success_measure": "People are more aware.",
+        "endorsers": ["northern-peer-power"],
+        "stage": "endorsed",
+    },
+    {
+        "table": "north-east-bc",
+        "slug": "highway-outreach-van",
+        "title": "A mobile outreach van for the highway corridor",
+        "summary": "Outreach that reaches work camps and small towns between Fort St. John "
+        "and Dawson Creek.",
+        "action": "Lease and staff an outreach van three days a week.",
+        "responsible_body": "Peace Region Outreach Network",
+        "decision_maker": D.FUNDERS,
+        "audience": "",
+        "cost_estimate": "130000",
+        "funding_source": "",
+        "evidence": "Requests for supplies by mail tripled this year.",
+        "what_exists": "",
+        "success_measure": "",
+        "endorsers": [],
+        "stage": "draft",
+        "needs": ["Mobile outreach van for the highway corridor"],
+    },
+]
+
+STAGE_PATH = ["draft", "proposed", "endorsed", "submitted", "adopted", "funded", "implemented"]
+
+
+def _recommendations(organizations, users) -> None:
+    for number, spec in enumerate(RECOMMENDATIONS):
+        table = RoundTablePage.objects.get(slug=spec["table"])
+        if RecommendationPage.objects.filter(slug=spec["slug"], round_table=table).exists():
+            continue
+        _recommendation(table, spec, number, organizations, users)
+
+
+def _recommendation(table, spec, number, organizations, users) -> None:
+    fields = {
+        key: spec[key]
+        for key in [
+            "title",
+            "slug",
+            "summary",
+            "action",
+            "responsible_body",
+            "decision_maker",
+            "audience",
+            "funding_source",
+            "evidence",
+            "what_exists",
+            "success_measure",
+        ]
+    }
+    page = RecommendationPage(**fields, cost_estimate=spec["cost_estimate"])
+    page.needs = list(Need.objects.filter(round_table=table, title__in=spec.get("needs", [])))
+    table.add_child(instance=page)
+    page.save_revision().publish()
+    facilitator = table.roles.filter(role="facilitator").first().user
+    councillor = users["councillor@commontable.example"]
+    target = STAGE_PATH.index(spec["stage"])
+    convening = ConveningPage.objects.filter(round_table=table).past().last()
+    for slug in spec["endorsers"]:
+        page.endorse(
+            by=_representative(organizations[slug]),
+            organization=organizations[slug],
+            statement="We were at the table for this and we stand behind it.",
+        )
+    steps = [
+        (1, lambda: page.propose(by=facilitator, note="Put before the table.")),
+        (2, lambda: page.endorse_at(convening, by=facilitator)),
+        (3, lambda: page.submit(by=facilitator, note="Sent with the clarity checklist.")),
+        (
+            4,
+            lambda: page.record_decision(
+                "adopted",
+                by=councillor,
+                decided_on=timezone.localdate() - timedelta(days=20),
+                link="https://example.org/council/motions/demo",
+                note="Carried.",
+            ),
+        ),
+    ]
+    for reached, step in steps:
+        if target >= reached:
+            step()
+    if target >= STAGE_PATH.index("funded"):
+        for funder, amount, status, reference in spec.get("funding", []):
+            page.record_funding(
+                by=facilitator,
+                funder=funder,
+                amount=Decimal(amount),
+                committed_on=timezone.localdate() - timedelta(days=10),
+                status=status,
+                reference=reference,
+            )
+    if target >= STAGE_PATH.index("implemented"):
+        page.mark_implemented(
+            by=facilitator,
+            account="Four convenings held this year, each reported to council.",
+        )
+    # Spread the timeline over the past months, oldest first, as it would have happened.
+    changes = list(page.stage_changes.order_by("pk"))
+    start = timezone.now() - timedelta(days=40 * len(changes) + 5 * number)
+    for index, change in enumerate(changes):
+        StageChange.objects.filter(pk=change.pk).update(at=start + timedelta(days=40 * index))
+    moved = start + timedelta(days=40 * (len(changes) - 1)) if changes else start
+    RecommendationPage.objects.filter(pk=page.pk).update(stage_changed_at=moved)
+
+
+def _representative(organization) -> User:
+    """Someone who can speak for the organization (a fictional person, made if needed)."""
+    membership = Membership.objects.filter(organization=organization, can_represent=True).first()
+    if membership is not None:
+        return membership.user
+    user = User.objects.create_user(
+        f"{organization.slug}@representatives.example",
+        None,
+        display_name=f"Representative, {organization.name}",
+    )
+    Membership.objects.create(user=user, organization=organization, can_represent=True)
+    return user

@@ -20,6 +20,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
     path("", include("convenings.urls")),
+    path("", include("recommendations.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,0 +1,94 @@
+"""Front-end forms on a recommendation's page: endorsing, moving stages, recording funding."""
+
+from django import forms
+from django.utils import timezone
+
+from convenings.models import ConveningPage, Organization
+from recommendations.stages import FundingStatus
+
+
+def representable_organizations(user):
+    """The organizations this person may speak for."""
+    if not user.is_authenticated:
+        return Organization.objects.none()
+    return Organization.objects.filter(memberships__user=user, memberships__can_represent=True)
+
+
+class EndorsementForm(forms.Form):
+    """Endorse on behalf of an organization you represent."""
+
+    organization = forms.ModelChoiceField(queryset=Organization.objects.none(), label="Endorse for")
+    statement = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="A sentence or two: why your organization supports this.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = representable_organizations(user)
+
+
+class WithdrawEndorsementForm(forms.Form):
+    organization = forms.ModelChoiceField(queryset=Organization.objects.none())
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = representable_organizations(user)
+
+
+class StageForm(forms.Form):
+    """A facilitator's (or councillor's) stage change, with a note and a link."""
+
+    ACTIONS = [
+        ("propose", "Propose to the table"),
+        ("endorse", "Record the table's endorsement at a convening"),
+        ("submit", "Submit to the decision-maker"),
+        ("adopted", "Record decision: adopted"),
+        ("declined", "Record decision: declined"),
+        ("deferred", "Record decision: deferred"),
+        ("implemented", "Mark implemented"),
+        ("withdraw", "Withdraw"),
+    ]
+
+    action = forms.ChoiceField(choices=ACTIONS)
+    convening = forms.ModelChoiceField(
+        queryset=ConveningPage.objects.none(),
+        required=False,
+        help_text="For an endorsement: the convening where the table agreed.",
+    )
+    decided_on = forms.DateField(
+        required=False,
+        label="Decision date",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="For a decision: the date of the motion or letter.",
+    )
+    link = forms.URLField(
+        required=False,
+        max_length=200,
+        help_text="A link to the motion, letter, minutes or report.",
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What happened, in plain words. For 'implemented', the account of the work.",
+    )
+
+    def __init__(self, *args, convenings, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["convening"].queryset = convenings
+
+
+class FundingForm(forms.Form):
+    """A new line in the funding ledger."""
+
+    funder = forms.CharField(max_length=200)
+    amount = forms.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0.01, label="Amount (CAD)"
+    )
+    committed_on = forms.DateField(
+        initial=timezone.localdate, label="Date", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    status = forms.ChoiceField(choices=FundingStatus.choices)
+    reference = forms.CharField(max_length=255, required=False, help_text="Grant or motion number.")
