@@ -2,7 +2,10 @@ from django.apps import AppConfig
 
 
 class RecommendationsConfig(AppConfig):
-    """Recommendations, clarity, endorsements, stages and funding (to come)."""
+    """Recommendations, clarity, endorsements, stages and funding."""
 
     name = "recommendations"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from recommendations import signals  # noqa: F401  (connects the receivers)

@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from convenings.models import ConveningPage, Organization
-from recommendations.stages import FundingStatus
+from recommendations.stages import FundingStatus, Stage
 
 
 def representable_organizations(user):
@@ -52,6 +52,8 @@ class StageForm(forms.Form):
     ]
 
     action = forms.ChoiceField(choices=ACTIONS)
+    # The stage the person saw when they chose: if it moved meanwhile, they look again.
+    seen_stage = forms.ChoiceField(choices=Stage.choices, widget=forms.HiddenInput)
     convening = forms.ModelChoiceField(
         queryset=ConveningPage.objects.none(),
         required=False,

@@ -319,7 +319,9 @@ class RecommendationPage(Page):
             submission_gaps=self.submission_gaps() if self.stage == Stage.ENDORSED else [],
             is_facilitator=is_facilitator,
             may_record_decision=self.may_record_decision(user),
-            stage_form=StageForm(convenings=self.endorsement_convenings()),
+            stage_form=StageForm(
+                convenings=self.endorsement_convenings(), initial={"seen_stage": self.stage}
+            ),
             funding_form=FundingForm(),
             endorse_form=(
                 EndorsementForm(user=user)
@@ -354,13 +356,22 @@ class RecommendationPage(Page):
     ) -> "StageChange":
         """Change stage under a row lock and record it, or refuse with a reason.
 
-        The row is locked (PostgreSQL; SQLite serialises writers) and re-read,
-        ``check`` runs on that fresh copy, and the update is a compare-and-set
-        on the stage: two people acting at once cannot both win, and a refused
-        change leaves neither a new stage nor a history row.
+        The row is locked (PostgreSQL; SQLite serialises writers) and re-read;
+        the move must start from the stage this copy shows (what the person
+        saw), ``check`` runs on the fresh copy, and the update is a
+        compare-and-set on the stage: two people acting at once cannot both
+        win, and a refused change leaves neither a new stage nor a history row.
         """
         with transaction.atomic():
             fresh = RecommendationPage.objects.select_for_update(of=("self",)).get(pk=self.pk)
+            if fresh.stage != self.stage and self.stage in allowed_from:
+                # Acting on what the person saw: if someone else moved it
+                # meanwhile, they must look again before acting.
+                raise ActionRefused(
+                    f"Someone else has just moved this recommendation to "
+                    f"{Stage(fresh.stage).label.lower()}; nothing was changed. "
+                    "Please look again before acting."
+                )
             if fresh.stage not in allowed_from:
                 raise ActionRefused(
                     f"Cannot move from {Stage(fresh.stage).label.lower()} to "

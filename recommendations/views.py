@@ -77,6 +77,7 @@ def change_stage(request, table: str, recommendation: str):
         return redirect(page.url + "#change-stage")
     data = form.cleaned_data
     action, note, link = data["action"], data["note"], data["link"]
+    page.stage = data["seen_stage"]  # act on what the person saw (see RecommendationPage._move)
     try:
         if action == "propose":
             page.propose(by=request.user, note=note, link=link)

@@ -17,6 +17,7 @@ from convenings.models import (
     RoundTablePage,
     RoundTableRole,
 )
+from recommendations.models import RecommendationPage
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -114,3 +115,13 @@ class NeedFactory(factory.django.DjangoModelFactory):
     community = factory.SubFactory(CommunityFactory)
     organization = factory.SubFactory(OrganizationFactory)
     urgency = Need.Urgency.ROUTINE
+
+
+class RecommendationPageFactory(PublishedPageFactory):
+    class Meta:
+        model = RecommendationPage
+
+    title = factory.Sequence(lambda n: f"Recommendation {n}")
+    slug = factory.Sequence(lambda n: f"recommendation-{n}")
+    summary = "A local solution."
+    parent = factory.SubFactory(RoundTablePageFactory)

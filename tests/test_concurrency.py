@@ -1,0 +1,93 @@
+"""Two facilitators acting at once on PostgreSQL: exactly one wins, nothing is lost."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from commontable.errors import ActionRefused
+from recommendations.models import RecommendationPage, StageChange
+from tests.factories import RecommendationPageFactory, RoundTableRoleFactory, UserFactory
+
+pytestmark = [
+    # serialized_rollback puts back the pages made by migrations after the flush.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="row locks need PostgreSQL (CI runs it)"
+    ),
+]
+
+ROUNDS = 5
+
+
+def race(*actions):
+    """Run the actions at the same moment in their own threads and connections."""
+    barrier = threading.Barrier(len(actions))
+    outcomes = [None] * len(actions)
+
+    def run(index, action):
+        try:
+            barrier.wait()
+            action()
+            outcomes[index] = "won"
+        except ActionRefused as refusal:
+            outcomes[index] = str(refusal)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
+
+
+def test_concurrent_submit_and_withdraw_have_exactly_one_winner(db):
+    first, second = UserFactory(), UserFactory()
+    for round_number in range(ROUNDS):
+        page = RecommendationPageFactory(
+            action="a",
+            responsible_body="b",
+            decision_maker="funders",
+            cost_estimate=1,
+            funding_source="c",
+            evidence="d",
+            what_exists="e",
+            success_measure="f",
+        )
+        table = page.get_parent().specific
+        table.peer_signoff_required = False
+        table.save_revision().publish()
+        for person in (first, second):
+            RoundTableRoleFactory(round_table=table, user=person, role="facilitator")
+        RecommendationPage.objects.filter(pk=page.pk).update(stage="endorsed")
+
+        one = RecommendationPage.objects.get(pk=page.pk)
+        two = RecommendationPage.objects.get(pk=page.pk)
+        outcomes = race(
+            lambda one=one: one.submit(by=first), lambda two=two: two.withdraw(by=second)
+        )
+
+        assert outcomes.count("won") == 1, (round_number, outcomes)
+        loser = next(o for o in outcomes if o != "won")
+        assert loser.startswith("Someone else has just moved this recommendation")
+        history = list(StageChange.objects.filter(recommendation=page))
+        assert len(history) == 1
+        final = RecommendationPage.objects.get(pk=page.pk).stage
+        assert history[0].from_stage == "endorsed"
+        assert history[0].to_stage == final
+
+
+def test_concurrent_identical_moves_record_one_history_row(db):
+    people = [UserFactory() for _ in range(4)]
+    page = RecommendationPageFactory()
+    table = page.get_parent().specific
+    for person in people:
+        RoundTableRoleFactory(round_table=table, user=person, role="facilitator")
+    copies = [RecommendationPage.objects.get(pk=page.pk) for _ in people]
+    outcomes = race(
+        *[lambda c=c, p=p: c.propose(by=p) for c, p in zip(copies, people, strict=True)]
+    )
+    assert outcomes.count("won") == 1
+    assert StageChange.objects.filter(recommendation=page).count() == 1
