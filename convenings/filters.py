@@ -57,7 +57,7 @@ class NeedFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         value = value.strip()
-        return queryset.search(value) if value else queryset
+        return queryset.matching(value) if value else queryset
 
     def sort_by(self, queryset, name, value):
         if value == "corroborated":

@@ -743,11 +743,12 @@ class NeedQuerySet(models.QuerySet):
         """Filters the QuerySet to needs not yet met."""
         return self.exclude(status=Need.Status.MET)
 
-    def search(self, query: str):
-        """Full-text search (Wagtail's search backend, on SQLite or PostgreSQL), best first.
+    def matching(self, query: str):
+        """Filters the QuerySet to needs whose words match a full-text search.
 
-        The search runs over all needs and is then narrowed by this QuerySet's
-        own filters, so visibility is never left to the search index.
+        The search (Wagtail's backend, on SQLite or PostgreSQL) runs over all
+        needs and is then narrowed by this QuerySet's own filters, so
+        visibility is never left to the search index.
         """
         matches = get_search_backend().search(query, Need, order_by_relevance=False)
         return self.filter(pk__in=[need.pk for need in matches])

@@ -6,7 +6,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -14,6 +15,7 @@ from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.models import Page
 from wagtail.search import index
+from wagtail.search.backends import get_search_backend
 
 from commontable.errors import ActionRefused
 from commontable.visibility import VisiblePageManager, VisiblePageQuerySet
@@ -51,8 +53,35 @@ class RecommendationQuerySet(VisiblePageQuerySet):
     """Recommendation pages, with the figures every listing shows."""
 
     def with_funding(self):
-        """Annotate ``committed``: the total of its funding commitments."""
-        return self.annotate(committed=Sum("funding_commitments__amount"))
+        """Annotate ``committed``: the total of its funding commitments (0 when none)."""
+        committed = (
+            FundingCommitment.objects.filter(recommendation=OuterRef("pk"))
+            .values("recommendation")
+            .annotate(total=Sum("amount"))
+            .values("total")
+        )
+        return self.annotate(
+            committed=Coalesce(
+                Subquery(committed), Value(Decimal("0")), output_field=models.DecimalField()
+            )
+        )
+
+    def matching(self, query: str):
+        """Filters the QuerySet to recommendations whose words match a full-text search.
+
+        Searched over every recommendation, then narrowed by this QuerySet (and
+        so by ``visible_to``): visibility is never left to the search index.
+        """
+        matches = get_search_backend().search(query, RecommendationPage, order_by_relevance=False)
+        return self.filter(pk__in=[page.pk for page in matches])
+
+    def with_corroboration(self):
+        """Annotate ``corroborations``: how many corroborations its linked needs carry."""
+        return self.annotate(corroborations=Count("needs__corroborations", distinct=True))
+
+    def for_listing(self):
+        """Everything a recommendation listing shows, in a constant number of queries."""
+        return self.with_funding().select_related("round_table__community")
 
     def by_stage(self) -> dict[str, list]:
         """The recommendations grouped by stage, in the order of the stages."""

@@ -1,0 +1,97 @@
+"""Filters, search and sort for recommendations, shared by the list, CSV, feed, brief and API."""
+
+import django_filters
+from django import forms
+from django.db.models import F, Q
+from taggit.models import Tag
+
+from convenings.models import Community
+from recommendations.models import RecommendationPage
+from recommendations.stages import DecisionMaker, Stage
+
+
+class RecommendationFilter(django_filters.FilterSet):
+    """Filter by community, stage, decision-maker, tag and funding; search; sort.
+
+    Give it ``RecommendationPage.objects.visible_to(user).for_listing()``.
+    """
+
+    FUNDING = [
+        ("none", "No funding committed"),
+        ("partial", "Partly funded"),
+        ("full", "Fully funded"),
+    ]
+    SORTS = [
+        ("newest", "Newest"),
+        ("moved", "Recently moved"),
+        ("clarity", "Clearest first"),
+        ("corroborated", "Most corroborated needs"),
+    ]
+
+    q = django_filters.CharFilter(
+        method="search",
+        label="Search",
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    community = django_filters.ModelChoiceFilter(
+        field_name="round_table__community",
+        queryset=Community.objects.all(),
+        to_field_name="slug",
+        empty_label="All communities",
+    )
+    stage = django_filters.ChoiceFilter(choices=Stage.choices, empty_label="Any stage")
+    decision_maker = django_filters.ChoiceFilter(
+        choices=DecisionMaker.choices, empty_label="Any decision-maker", label="Decision-maker"
+    )
+    tag = django_filters.ModelChoiceFilter(
+        field_name="tags",
+        queryset=Tag.objects.filter(
+            recommendations_taggedrecommendation_items__isnull=False
+        ).distinct(),
+        to_field_name="slug",
+        empty_label="All tags",
+        label="Tag",
+    )
+    funding = django_filters.ChoiceFilter(
+        choices=FUNDING, method="filter_funding", empty_label="Any funding", label="Funding"
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=SORTS, method="sort_by", empty_label=None, label="Sort by"
+    )
+
+    class Meta:
+        model = RecommendationPage
+        fields = ["q", "community", "stage", "decision_maker", "tag", "funding", "sort"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.matching(value) if value else queryset
+
+    def filter_funding(self, queryset, name, value):
+        # The queryset comes from ``for_listing()``, which annotates ``committed``.
+        if value == "none":
+            return queryset.filter(committed=0)
+        if value == "partial":
+            return queryset.filter(committed__gt=0).filter(
+                Q(cost_estimate__isnull=True) | Q(committed__lt=F("cost_estimate"))
+            )
+        return queryset.filter(committed__gt=0, cost_estimate__isnull=False).filter(
+            committed__gte=F("cost_estimate")
+        )
+
+    def sort_by(self, queryset, name, value):
+        if value == "moved":
+            return queryset.order_by("-stage_changed_at", "-pk")
+        if value == "clarity":
+            return queryset.order_by("-clarity_score", "-stage_changed_at", "-pk")
+        if value == "corroborated":
+            return queryset.with_corroboration().order_by("-corroborations", "-pk")
+        return queryset.order_by("-first_published_at", "-pk")
+
+    @property
+    def qs(self):
+        queryset = super().qs
+        if not getattr(self.form, "cleaned_data", {}).get("sort"):
+            queryset = queryset.order_by("-first_published_at", "-pk")
+        return queryset
