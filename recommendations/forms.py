@@ -94,3 +94,22 @@ class FundingForm(forms.Form):
     )
     status = forms.ChoiceField(choices=FundingStatus.choices)
     reference = forms.CharField(max_length=255, required=False, help_text="Grant or motion number.")
+
+
+class FollowForm(forms.Form):
+    """Follow one thing: the kind, which one, and how often to hear."""
+
+    kind = forms.ChoiceField(
+        choices=[
+            ("recommendation", "Recommendation"),
+            ("round_table", "Round table"),
+            ("community", "Community"),
+            ("tag", "Tag"),
+        ]
+    )
+    target = forms.CharField(max_length=200, help_text="The id, or the slug for a tag.")
+    frequency = forms.ChoiceField(
+        choices=[("immediate", "Email me each time"), ("weekly", "A weekly digest")],
+        initial="immediate",
+    )
+    next = forms.CharField(max_length=500, required=False)

@@ -26,6 +26,7 @@ from recommendations.forms import (
     StageForm,
     representable_organizations,
 )
+from recommendations.panels import FollowThroughPanel
 from recommendations.stages import (
     DECISIONS,
     FINAL_STAGES,
@@ -201,6 +202,7 @@ class RecommendationPage(Page):
         ),
         FieldPanel("needs"),
         FieldPanel("tags"),
+        FollowThroughPanel(heading="Stage, endorsements and funding"),
     ]
     search_fields = [
         *Page.search_fields,
@@ -272,7 +274,20 @@ class RecommendationPage(Page):
         return sum(1 for _, missing in self.clarity_checklist() if missing is None)
 
     def save(self, *args, **kwargs):
-        """Keep the stored clarity score and round table in step with the content."""
+        """Keep the clarity score and round table in step; never touch the follow-through.
+
+        Stage and decision fields change only through the transition methods
+        (which write them with a locked update), so a save from a copy loaded
+        before a stage change cannot roll them back.
+        """
+        if self.pk and kwargs.get("update_fields") is None:
+            current = (
+                RecommendationPage.objects.filter(pk=self.pk)
+                .values(*self.FOLLOW_THROUGH_FIELDS)
+                .first()
+            )
+            for field, value in (current or {}).items():
+                setattr(self, field, value)
         self.clarity_score = self.compute_clarity_score()
         if self.path and self.depth and self.depth > 1:
             parent = self.get_parent()
@@ -705,3 +720,108 @@ class FundingCommitment(models.Model):
 
     def __str__(self) -> str:
         return f"${self.amount:,.2f} from {self.funder}"
+
+
+class Follow(models.Model):
+    """A person following a recommendation, a round table, a community or a tag."""
+
+    class Kind(models.TextChoices):
+        RECOMMENDATION = "recommendation", "Recommendation"
+        ROUND_TABLE = "round_table", "Round table"
+        COMMUNITY = "community", "Community"
+        TAG = "tag", "Tag"
+
+    class Frequency(models.TextChoices):
+        IMMEDIATE = "immediate", "Email me each time"
+        WEEKLY = "weekly", "A weekly digest"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    recommendation = models.ForeignKey(
+        RecommendationPage, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    round_table = models.ForeignKey(
+        RoundTablePage, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    community = models.ForeignKey(
+        "convenings.Community", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    tag = models.ForeignKey(
+        "taggit.Tag", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    frequency = models.CharField(
+        max_length=20, choices=Frequency.choices, default=Frequency.IMMEDIATE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "created_at"]
+        constraints = [
+            *[
+                models.UniqueConstraint(
+                    fields=["user", field], condition=Q(kind=kind), name=f"one_follow_per_{kind}"
+                )
+                for kind, field in [
+                    ("recommendation", "recommendation"),
+                    ("round_table", "round_table"),
+                    ("community", "community"),
+                    ("tag", "tag"),
+                ]
+            ],
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="recommendation", recommendation__isnull=False)
+                    | Q(kind="round_table", round_table__isnull=False)
+                    | Q(kind="community", community__isnull=False)
+                    | Q(kind="tag", tag__isnull=False)
+                ),
+                name="follow_names_its_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} follows {self.target}"
+
+    @property
+    def target(self):
+        """The thing followed."""
+        return {
+            self.Kind.RECOMMENDATION: self.recommendation,
+            self.Kind.ROUND_TABLE: self.round_table,
+            self.Kind.COMMUNITY: self.community,
+            self.Kind.TAG: self.tag,
+        }[self.kind]
+
+
+class Notification(models.Model):
+    """One piece of news for one person, sent at once or in their weekly digest.
+
+    ``event`` names the news (e.g. "stage-change:12"); it is unique per person,
+    so someone following a recommendation and its community hears once.
+    ``topic`` names the thing the news is about, so a digest groups repeated
+    changes to one item into one entry.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    event = models.CharField(max_length=80)
+    topic = models.CharField(max_length=80)
+    subject = models.CharField(max_length=255)
+    body = models.TextField()
+    url = models.URLField(max_length=500)
+    frequency = models.CharField(max_length=20, choices=Follow.Frequency.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "event"], name="news_once_per_person")
+        ]
+        indexes = [models.Index(fields=["frequency", "sent_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.user}"

@@ -1,10 +1,23 @@
 from django.urls import path
 
-from recommendations import views
+from recommendations import feeds, views
 
 prefix = "round-tables/<slug:table>/<slug:recommendation>/"
 
 urlpatterns = [
+    path("follows/", views.follows, name="follows"),
+    path("follows/add/", views.follow, name="follow"),
+    path("follows/<int:pk>/delete/", views.unfollow, name="unfollow"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("recommendations/", views.recommendation_list, name="recommendation_list"),
+    path("recommendations/export.csv", views.recommendation_csv, name="recommendation_csv"),
+    path("recommendations/feed/", feeds.StageChangeFeed(), name="recommendation_feed"),
+    path(
+        "recommendations/brief/", views.recommendation_list_brief, name="recommendation_list_brief"
+    ),
+    path("round-tables/<slug:table>/feed/", feeds.RoundTableFeed(), name="round_table_feed"),
+    path("communities/<slug:slug>/feed/", feeds.CommunityFeed(), name="community_feed"),
+    path(prefix + "brief/", views.recommendation_brief, name="recommendation_brief"),
     path(prefix + "endorse/", views.endorse, name="recommendation_endorse"),
     path(
         prefix + "withdraw-endorsement/",

@@ -1,18 +1,31 @@
 """Actions on a recommendation's page. Each parses a form, calls the model, goes back."""
 
+import csv
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, redirect
+from django.core.paginator import Paginator
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from taggit.models import Tag
 
 from commontable.errors import ActionRefused
+from convenings.models import Community, RoundTablePage
+from recommendations.filters import RecommendationFilter
 from recommendations.forms import (
     EndorsementForm,
+    FollowForm,
     FundingForm,
     StageForm,
     WithdrawEndorsementForm,
 )
-from recommendations.models import RecommendationPage
+from recommendations.models import Follow, RecommendationPage
+from recommendations.notifications import user_for_unsubscribe_token
 
 
 def visible_recommendation(request, table: str, recommendation: str) -> RecommendationPage:
@@ -115,3 +128,209 @@ def record_funding(request, table: str, recommendation: str):
     else:
         messages.success(request, f"Recorded: {commitment}.")
     return redirect(page.url + "#funding")
+
+
+PER_PAGE = 20
+
+
+def filtered_recommendations(request) -> RecommendationFilter:
+    """The shared filter over what this person may see; every listing and export uses it."""
+    return RecommendationFilter(
+        request.GET,
+        queryset=RecommendationPage.objects.visible_to(request.user).for_listing(),
+    )
+
+
+def recommendation_list(request):
+    """/recommendations/: browse, filter, search and sort every visible recommendation."""
+    recommendations = filtered_recommendations(request)
+    page = Paginator(recommendations.qs, PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "recommendations/recommendation_list.html",
+        {
+            "filter": recommendations,
+            "page_obj": page,
+            "recommendations": page.object_list,
+            "query_without_page": query.urlencode(),
+            "query": query.urlencode(),
+        },
+    )
+
+
+CSV_COLUMNS = [
+    ("id", lambda r: r.pk),
+    ("title", lambda r: r.title),
+    ("round_table", lambda r: r.round_table.title if r.round_table else ""),
+    ("community", lambda r: r.round_table.community.name if r.round_table else ""),
+    ("stage", lambda r: r.get_stage_display()),
+    ("stage_changed_at", lambda r: r.stage_changed_at.isoformat()),
+    (
+        "first_published_at",
+        lambda r: r.first_published_at.isoformat() if r.first_published_at else "",
+    ),
+    ("clarity_score", lambda r: r.clarity_score),
+    ("summary", lambda r: r.summary),
+    ("action", lambda r: r.action),
+    ("responsible_body", lambda r: r.responsible_body),
+    ("decision_maker", lambda r: r.get_decision_maker_display()),
+    ("audience", lambda r: r.audience),
+    ("cost_estimate_cad", lambda r: r.cost_estimate if r.cost_estimate is not None else ""),
+    ("funding_source", lambda r: r.funding_source),
+    ("committed_cad", lambda r: r.committed),
+    ("evidence", lambda r: r.evidence),
+    ("what_exists", lambda r: r.what_exists),
+    ("success_measure", lambda r: r.success_measure),
+    ("decision_date", lambda r: r.decision_date.isoformat() if r.decision_date else ""),
+    ("decision_link", lambda r: r.decision_link),
+]
+
+
+def spreadsheet_safe(value):
+    """Keep a cell from being read as a formula by spreadsheet programs (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def recommendation_csv(request):
+    """/recommendations/export.csv: the same filters, one row per recommendation."""
+    recommendations = filtered_recommendations(request)
+    if not recommendations.is_valid():
+        return HttpResponseBadRequest(
+            "Unknown filter values: " + ", ".join(recommendations.errors), content_type="text/plain"
+        )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="recommendations.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["url", *(name for name, _ in CSV_COLUMNS)])
+    for recommendation in recommendations.qs:
+        writer.writerow(
+            [
+                request.build_absolute_uri(recommendation.url),
+                *(spreadsheet_safe(value(recommendation)) for _, value in CSV_COLUMNS),
+            ]
+        )
+    return response
+
+
+def recommendation_list_brief(request):
+    """/recommendations/brief/: a printable council brief of a filtered list."""
+    recommendations = filtered_recommendations(request)
+    items = list(recommendations.qs[:50])
+    return render(
+        request,
+        "recommendations/list_brief.html",
+        {
+            "filter": recommendations,
+            "recommendations": items,
+            "checklists": {r.pk: r.clarity_checklist() for r in items},
+            "generated_at": timezone.now(),
+        },
+    )
+
+
+def recommendation_brief(request, table: str, recommendation: str):
+    """The printable council brief of one recommendation."""
+    page = visible_recommendation(request, table, recommendation)
+    listed = RecommendationPage.objects.for_listing().get(pk=page.pk)
+    return render(
+        request,
+        "recommendations/brief.html",
+        {
+            "page": page,
+            "recommendation": listed,
+            "checklist": page.clarity_checklist(),
+            "timeline": page.stage_changes.select_related("by"),
+            "endorsements": page.endorsements.select_related("organization"),
+            "ledger": page.funding_commitments.all(),
+            "progress": page.funding_progress(listed.committed),
+            "generated_at": timezone.now(),
+        },
+    )
+
+
+def follow_target(user, kind: str, target: str):
+    """The thing to follow, if it exists and this person may see it; otherwise None."""
+    if kind == "tag":
+        return Tag.objects.filter(slug=target).first()
+    if not target.isdigit():
+        return None
+    if kind == "recommendation":
+        return RecommendationPage.objects.visible_to(user).filter(pk=target).first()
+    if kind == "round_table":
+        return RoundTablePage.objects.visible_to(user).filter(pk=target).first()
+    return Community.objects.filter(pk=target).first()
+
+
+@require_POST
+@login_required
+def follow(request):
+    """Follow a recommendation, round table, community or tag."""
+    form = FollowForm(request.POST)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("follows")
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect(back or reverse("follows"))
+    kind = form.cleaned_data["kind"]
+    target = follow_target(request.user, kind, form.cleaned_data["target"])
+    if target is None:
+        messages.error(request, "There is nothing by that name to follow.")
+        return redirect(back or reverse("follows"))
+    Follow.objects.update_or_create(
+        user=request.user,
+        kind=kind,
+        **{kind: target},
+        defaults={"frequency": form.cleaned_data["frequency"]},
+    )
+    messages.success(
+        request,
+        f"You follow {target}. You will hear about stage changes, funding and new convenings.",
+    )
+    return redirect(back or reverse("follows"))
+
+
+@login_required
+def follows(request):
+    """Your follows, with a way to stop each."""
+    return render(
+        request,
+        "recommendations/follows.html",
+        {
+            "follows": request.user.follows.select_related(
+                "recommendation", "round_table", "community", "tag"
+            )
+        },
+    )
+
+
+@require_POST
+@login_required
+def unfollow(request, pk: int):
+    deleted, _ = request.user.follows.filter(pk=pk).delete()
+    if deleted:
+        messages.success(request, "You no longer follow it.")
+    else:
+        messages.error(request, "You were not following that.")
+    return redirect("follows")
+
+
+@csrf_exempt
+def unsubscribe(request, token: str):
+    """One-click unsubscribe from a signed link, no sign-in needed (RFC 8058 POST too).
+
+    GET shows a one-button page (mail scanners follow links; they must not
+    unsubscribe anyone); POST stops every follow and pending email.
+    """
+    user = user_for_unsubscribe_token(token)
+    if user is None:
+        return render(request, "recommendations/unsubscribe.html", {"invalid": True}, status=400)
+    if request.method == "POST":
+        user.follows.all().delete()
+        user.notifications.filter(sent_at__isnull=True).delete()
+        return render(request, "recommendations/unsubscribe.html", {"done": True})
+    return render(request, "recommendations/unsubscribe.html", {"token": token})

@@ -488,3 +488,25 @@ def test_acting_on_a_stage_that_has_since_moved_is_refused(client, recommendatio
     recommendation.refresh_from_db()
     assert recommendation.stage == Stage.PROPOSED
     assert not StageChange.objects.exists()
+
+
+def test_saving_a_stale_copy_never_rolls_the_stage_back(recommendation, facilitator):
+    stale = RecommendationPage.objects.get(pk=recommendation.pk)
+    recommendation.propose(by=facilitator)
+    stale.title = "Renamed"
+    stale.save()
+    stale.refresh_from_db()
+    assert (stale.title, stale.stage) == ("Renamed", Stage.PROPOSED)
+
+
+def test_facilitator_edits_in_the_admin_with_the_follow_through_panel(
+    client, recommendation, facilitator, public_table, peer_rep
+):
+    endorse_by_peers(recommendation, peer_rep)
+    client.force_login(facilitator)
+    body = client.get(f"/admin/pages/{recommendation.pk}/edit/").content.decode()
+    assert "The seven clarity questions" in body
+    assert "Stage, endorsements and funding" in body
+    assert peer_rep.memberships.get().organization.name in body
+    add = f"/admin/pages/add/recommendations/recommendationpage/{public_table.pk}/"
+    assert client.get(add).status_code == 200

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from allauth.account.models import EmailAddress
 from django.db import transaction
 from django.utils import timezone
+from wagtail.models import Site
 
 from commontable.models import User
 from convenings.models import (
@@ -481,6 +482,10 @@ NEED_PLACES = [
 def seed_demo() -> bool:
     """Create whatever demo content is missing; return True if anything was made."""
     before = _footprint()
+    # Links in emails and feeds point at the demo server.
+    Site.objects.filter(is_default_site=True, hostname="localhost").update(
+        hostname="127.0.0.1", port=8000
+    )
     users = {account.email: _account(account) for account in DEMO_ACCOUNTS}
     communities = {
         slug: Community.objects.get_or_create(slug=slug, defaults={"name": name, "region": region})[

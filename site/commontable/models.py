@@ -9,6 +9,7 @@ from wagtail.models import Page
 
 from commontable.visibility import VisiblePageManager
 from convenings.models import Community, ConveningPage, Need
+from recommendations.models import RecommendationPage
 
 
 class UserManager(BaseUserManager):
@@ -105,7 +106,7 @@ class HomePage(Page):
         verbose_name = "home page"
 
     def get_context(self, request, *args, **kwargs):
-        """Add the communities and the upcoming convenings this visitor may see."""
+        """Communities, upcoming convenings, recently moved recommendations and open needs."""
         context = super().get_context(request, *args, **kwargs)
         context["communities"] = Community.objects.all()
         context["upcoming_convenings"] = (
@@ -116,4 +117,9 @@ class HomePage(Page):
         open_needs = Need.objects.visible_to(request.user).open()
         context["open_needs_count"] = open_needs.count()
         context["recent_needs"] = open_needs.for_listing()[:4]
+        context["recently_moved"] = (
+            RecommendationPage.objects.visible_to(request.user)
+            .for_listing()
+            .order_by("-stage_changed_at")[:5]
+        )
         return context

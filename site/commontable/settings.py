@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django.contrib.humanize",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -296,4 +297,15 @@ LOGGING = {
 RATE_LIMITS = {
     "post_need": (int(os.environ.get("RATE_LIMIT_POST_NEED", "10")), 3600),
     "corroborate": (int(os.environ.get("RATE_LIMIT_CORROBORATE", "60")), 3600),
+}
+
+# Background work: Django's tasks framework. Wagtail's own small tasks run at
+# once; notifications and digests go to a database-backed queue that the
+# worker (`manage.py db_worker --backend notifications`) drains.
+TASKS = {
+    "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"},
+    "notifications": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "notifications"],
+    },
 }

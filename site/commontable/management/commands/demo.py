@@ -4,6 +4,10 @@ Places are real British Columbia communities; every organization and person
 is fictional. Running it again finds what is there and creates nothing twice.
 """
 
+import subprocess
+import sys
+
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -36,5 +40,26 @@ class Command(BaseCommand):
                 f"  {account.role:<14} {account.email:<34} password: {account.password}"
             )
         self.stdout.write("  Wagtail admin: /admin/ (administrator or facilitator)\n")
-        if not options["no_serve"]:
+        if options["no_serve"]:
+            return
+        # The notification worker runs beside the server, so follow-up emails
+        # appear on this console as they would be sent.
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "manage.py",
+                "db_worker",
+                "--backend",
+                "notifications",
+                "--queue-name",
+                "*",
+                "--no-startup-delay",
+            ],
+            cwd=settings.BASE_DIR,
+        )
+        self.stdout.write("Notification emails are sent by a worker and printed here.")
+        try:
             call_command("runserver", options["addrport"], use_reloader=False)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=10)

@@ -1,0 +1,106 @@
+"""Atom feeds of stage changes (Django's syndication framework).
+
+Every feed starts from the recommendations the reader may see, so a
+members-only table's work never reaches a feed reader that has not signed in.
+"""
+
+from django.contrib.syndication.views import Feed
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from convenings.models import Community, RoundTablePage
+from recommendations.filters import RecommendationFilter
+from recommendations.models import RecommendationPage, StageChange
+
+FEED_LENGTH = 50
+
+
+class StageChangeFeed(Feed):
+    """/recommendations/feed/: stage changes of the recommendations matching the filters."""
+
+    feed_type = Atom1Feed
+    title = "Common Table: recommendations on the move"
+    subtitle = "Every change of stage, newest first."
+
+    def get_object(self, request, *args, **kwargs):
+        self.request = request
+        recommendations = RecommendationFilter(
+            request.GET,
+            queryset=RecommendationPage.objects.visible_to(request.user).for_listing(),
+        )
+        if not recommendations.is_valid():
+            raise Http404("Unknown filter values.")
+        return recommendations.qs.order_by().values("pk")
+
+    def link(self, obj):
+        return reverse("recommendation_list")
+
+    def items(self, recommendation_ids):
+        return (
+            StageChange.objects.filter(recommendation__in=recommendation_ids)
+            .select_related("recommendation__round_table")
+            .order_by("-at", "-pk")[:FEED_LENGTH]
+        )
+
+    def item_title(self, change):
+        return (
+            f"{change.recommendation.title}: {change.get_from_stage_display()} → "
+            f"{change.get_to_stage_display()}"
+        )
+
+    def item_description(self, change):
+        return change.note or change.get_to_stage_display()
+
+    def item_link(self, change):
+        return f"{change.recommendation.url}#timeline"
+
+    def item_guid(self, change):
+        return f"stage-change-{change.pk}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, change):
+        return change.at
+
+    def item_updateddate(self, change):
+        return change.at
+
+
+class RoundTableFeed(StageChangeFeed):
+    """/round-tables/<table>/feed/: one table's stage changes."""
+
+    def get_object(self, request, table):
+        self.round_table = get_object_or_404(
+            RoundTablePage.objects.visible_to(request.user), slug=table
+        )
+        return (
+            RecommendationPage.objects.visible_to(request.user)
+            .filter(round_table=self.round_table)
+            .values("pk")
+        )
+
+    def title(self, obj):
+        return f"{self.round_table.title}: recommendations on the move"
+
+    def link(self, obj):
+        return self.round_table.url
+
+
+class CommunityFeed(StageChangeFeed):
+    """/communities/<community>/feed/: stage changes across a community's tables."""
+
+    def get_object(self, request, slug):
+        self.community = get_object_or_404(Community, slug=slug)
+        return (
+            RecommendationPage.objects.visible_to(request.user)
+            .filter(round_table__community=self.community)
+            .values("pk")
+        )
+
+    def title(self, obj):
+        return f"{self.community.name}: recommendations on the move"
+
+    def link(self, obj):
+        return reverse("recommendation_list") + f"?community={self.community.slug}"

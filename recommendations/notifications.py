@@ -1,0 +1,262 @@
+"""Who hears about what: follows turn events into notifications, and tasks send them.
+
+Quiet by default (DESIGN §5): a follow sends stage changes, funding and new
+convenings only. Each person hears about an event once, whatever they follow,
+and only if they may see the thing it is about. Nothing here sends email in
+the request: immediate notifications are queued as background tasks once the
+change is committed.
+"""
+
+from itertools import groupby
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Q
+from django.tasks import task
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from convenings.models import ConveningPage, RoundTableRole
+from recommendations.models import STALE_AFTER, Follow, Notification, RecommendationPage
+from recommendations.stages import FINAL_STAGES
+
+UNSUBSCRIBE_SALT = "commontable.unsubscribe"
+
+
+def unsubscribe_token(user) -> str:
+    """A signed token that stops all of this person's notifications; it cannot be forged."""
+    return signing.dumps({"user": user.pk}, salt=UNSUBSCRIBE_SALT)
+
+
+def user_for_unsubscribe_token(token: str):
+    """The person a token was made for, or None when it is not one of ours."""
+    try:
+        data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    return get_user_model()._default_manager.filter(pk=data.get("user")).first()
+
+
+def unsubscribe_url(user) -> str:
+    """The absolute one-click unsubscribe address for this person."""
+    path = reverse("unsubscribe", kwargs={"token": unsubscribe_token(user)})
+    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+
+
+def followers_of(recommendation: RecommendationPage | None = None, *, round_table, community, tags):
+    """The follows that cover a recommendation, or a convening's table and community."""
+    q = Q(kind=Follow.Kind.ROUND_TABLE, round_table=round_table) | Q(
+        kind=Follow.Kind.COMMUNITY, community=community
+    )
+    if recommendation is not None:
+        q |= Q(kind=Follow.Kind.RECOMMENDATION, recommendation=recommendation)
+    if tags:
+        q |= Q(kind=Follow.Kind.TAG, tag__in=tags)
+    return Follow.objects.filter(q).select_related("user")
+
+
+def notify(follows, *, event: str, topic: str, subject: str, body: str, url: str, can_see) -> list:
+    """Record the news once per person who follows it and may see it; queue immediate ones."""
+    by_user = {}
+    for follow in follows:
+        if not follow.user.is_active:
+            continue
+        current = by_user.get(follow.user_id)
+        # Someone with any immediate follow on this news hears it immediately.
+        if current is None or follow.frequency == Follow.Frequency.IMMEDIATE:
+            by_user[follow.user_id] = (follow.user, follow.frequency)
+    created = []
+    for user, frequency in by_user.values():
+        if not can_see(user):
+            continue
+        notification, made = Notification.objects.get_or_create(
+            user=user,
+            event=event,
+            defaults={
+                "topic": topic,
+                "subject": subject,
+                "body": body,
+                "url": url,
+                "frequency": frequency,
+            },
+        )
+        if made:
+            created.append(notification)
+    immediate = [n.pk for n in created if n.frequency == Follow.Frequency.IMMEDIATE]
+    if immediate:
+        transaction.on_commit(lambda: queue_immediate(immediate))
+    return created
+
+
+def queue_immediate(notification_ids: list[int]) -> None:
+    for notification_id in notification_ids:
+        send_notification.enqueue(notification_id)
+
+
+def recommendation_news(recommendation: RecommendationPage, *, event: str, subject: str, body: str):
+    """Tell the followers of a recommendation, its table, its community and its tags."""
+    table = recommendation.round_table
+    follows = followers_of(
+        recommendation,
+        round_table=table,
+        community=table.community if table else None,
+        tags=list(recommendation.tags.all()),
+    )
+    return notify(
+        follows,
+        event=event,
+        topic=f"recommendation:{recommendation.pk}",
+        subject=subject,
+        body=body,
+        url=recommendation.full_url,
+        can_see=lambda user: (
+            RecommendationPage.objects.visible_to(user).filter(pk=recommendation.pk).exists()
+        ),
+    )
+
+
+def convening_news(convening: ConveningPage):
+    """Tell the followers of a convening's round table and community that it is scheduled."""
+    table = convening.round_table
+    if table is None:
+        return []
+    when = convening.local_starts_at.strftime("%A %-d %B %Y, %-I:%M %p %Z")
+    return notify(
+        followers_of(round_table=table, community=table.community, tags=[]),
+        event=f"convening:{convening.pk}",
+        topic=f"convening:{convening.pk}",
+        subject=f"New convening: {convening.title}",
+        body=f"{table.title} meets on {when}. Register on the site to attend.",
+        url=convening.full_url,
+        can_see=lambda user: (
+            ConveningPage.objects.visible_to(user).filter(pk=convening.pk).exists()
+        ),
+    )
+
+
+def send_email(user, *, subject: str, template: str, context: dict) -> None:
+    """One plain-text email with a one-click unsubscribe link and headers (RFC 8058)."""
+    link = unsubscribe_url(user)
+    body = render_to_string(template, {**context, "user": user, "unsubscribe_url": link})
+    EmailMessage(
+        subject=f"[Common Table] {subject}",
+        body=body,
+        to=[user.email],
+        headers={
+            "List-Unsubscribe": f"<{link}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    ).send()
+
+
+@task(backend="notifications", queue_name="notifications")
+def send_notification(notification_id: int) -> None:
+    """Send one immediate notification (run by the worker, never in a request)."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update()
+            .select_related("user")
+            .filter(pk=notification_id, sent_at__isnull=True)
+            .first()
+        )
+        if notification is None:  # already sent, or the person unsubscribed
+            return
+        send_email(
+            notification.user,
+            subject=notification.subject,
+            template="recommendations/email/notification.txt",
+            context={"notification": notification},
+        )
+        notification.sent_at = timezone.now()
+        notification.save(update_fields=["sent_at"])
+
+
+def digest_entries(notifications) -> list:
+    """One entry per topic, newest first; repeated changes to one item become one entry."""
+    ordered = sorted(notifications, key=lambda n: (n.topic, n.created_at), reverse=True)
+    entries = []
+    for _, group in groupby(ordered, key=lambda n: n.topic):
+        items = list(group)
+        entries.append({"latest": items[0], "count": len(items), "items": items})
+    return sorted(entries, key=lambda entry: entry["latest"].created_at, reverse=True)
+
+
+@task(backend="notifications", queue_name="notifications")
+def send_digest(user_id: int) -> None:
+    """Send a person's weekly digest of everything not yet sent."""
+    with transaction.atomic():
+        pending = list(
+            Notification.objects.select_for_update()
+            .select_related("user")
+            .filter(user_id=user_id, frequency=Follow.Frequency.WEEKLY, sent_at__isnull=True)
+        )
+        if not pending:
+            return
+        entries = digest_entries(pending)
+        send_email(
+            pending[0].user,
+            subject=f"Your weekly digest: {len(entries)} update{'s' if len(entries) != 1 else ''}",
+            template="recommendations/email/digest.txt",
+            context={"entries": entries},
+        )
+        Notification.objects.filter(pk__in=[n.pk for n in pending]).update(sent_at=timezone.now())
+
+
+def queue_digests() -> int:
+    """Queue a digest for everyone with weekly news waiting; returns how many were queued."""
+    user_ids = (
+        Notification.objects.filter(frequency=Follow.Frequency.WEEKLY, sent_at__isnull=True)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    count = 0
+    for user_id in user_ids:
+        send_digest.enqueue(user_id)
+        count += 1
+    return count
+
+
+@task(backend="notifications", queue_name="notifications")
+def send_stale_reminder(user_id: int, recommendation_ids: list[int]) -> None:
+    """Remind a facilitator of their table's recommendations that have not moved in 90 days."""
+    user = get_user_model()._default_manager.filter(pk=user_id, is_active=True).first()
+    stale = [
+        page
+        for page in RecommendationPage.objects.live().filter(pk__in=recommendation_ids)
+        if page.stale_since
+    ]
+    if user is None or not stale:
+        return
+    send_email(
+        user,
+        subject=f"{len(stale)} recommendation{'s' if len(stale) != 1 else ''} with no update "
+        "in 90 days",
+        template="recommendations/email/stale_reminder.txt",
+        context={"recommendations": stale},
+    )
+
+
+def queue_stale_reminders() -> int:
+    """Queue one reminder per facilitator listing their tables' stale recommendations."""
+    cutoff = timezone.now() - STALE_AFTER
+    stale = (
+        RecommendationPage.objects.live()
+        .filter(stage_changed_at__lt=cutoff)
+        .exclude(stage__in=FINAL_STAGES)
+        .values_list("pk", "round_table_id")
+    )
+    by_table = {}
+    for pk, table_id in stale:
+        by_table.setdefault(table_id, []).append(pk)
+    by_facilitator = {}
+    for role in RoundTableRole.objects.filter(
+        round_table_id__in=by_table, role=RoundTableRole.Role.FACILITATOR
+    ):
+        by_facilitator.setdefault(role.user_id, []).extend(by_table[role.round_table_id])
+    for user_id, ids in by_facilitator.items():
+        send_stale_reminder.enqueue(user_id, sorted(ids))
+    return len(by_facilitator)

@@ -1,0 +1,25 @@
+"""An editor panel showing a recommendation's follow-through inside the page editor."""
+
+from wagtail.admin.panels import Panel
+
+
+class FollowThroughPanel(Panel):
+    """Stage, endorsements and funding ledger, with links to manage them.
+
+    Endorsements and funding are not inline child objects of the page on
+    purpose: members endorse from the public page at any time, and restoring
+    an older revision must never erase an endorsement or a ledger line.
+    """
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "recommendations/admin/follow_through_panel.html"
+
+        def get_context_data(self, parent_context=None):
+            context = super().get_context_data(parent_context)
+            page = self.instance
+            if page.pk:
+                context["endorsements"] = page.endorsements.select_related("organization")
+                context["ledger"] = page.funding_commitments.all()
+                context["timeline"] = page.stage_changes.select_related("by")
+            context["page"] = page
+            return context

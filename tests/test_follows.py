@@ -1,0 +1,229 @@
+"""Follows and notifications: queued as tasks, sent by the worker, grouped in digests."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail, signing
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from recommendations.models import Follow, Notification, RecommendationPage
+from recommendations.notifications import digest_entries, unsubscribe_token
+from tests.factories import ConveningPageFactory, RecommendationPageFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+
+def run_worker():
+    call_command(
+        "db_worker",
+        "--batch",
+        "--backend",
+        "notifications",
+        "--no-startup-delay",
+        "--queue-name",
+        "*",
+    )
+
+
+@pytest.fixture
+def recommendation(public_table):
+    return RecommendationPageFactory(parent=public_table, title="Overnight drop-in")
+
+
+@pytest.fixture
+def councillor(db):
+    return UserFactory(email="councillor@example.org", display_name="Councillor Ash")
+
+
+def follow(client, user, kind, target, frequency="immediate"):
+    client.force_login(user)
+    return client.post(reverse("follow"), {"kind": kind, "target": target, "frequency": frequency})
+
+
+def test_follow_stage_change_one_email_queued_then_sent_by_the_worker(
+    client, recommendation, councillor, facilitator, django_capture_on_commit_callbacks
+):
+    follow(client, councillor, "recommendation", recommendation.pk)
+    assert Follow.objects.filter(user=councillor).count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        recommendation.propose(by=facilitator, note="Ready for the table.")
+    assert Notification.objects.filter(user=councillor).count() == 1
+    assert DBTaskResult.objects.count() == 1  # queued, not sent in the request
+    assert mail.outbox == []
+
+    run_worker()
+    (message,) = mail.outbox
+    assert message.to == ["councillor@example.org"]
+    assert "Overnight drop-in: now proposed" in message.subject
+    assert "Ready for the table." in message.body
+    assert "/unsubscribe/" in message.body
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert Notification.objects.get().sent_at is not None
+
+    run_worker()  # nobody gets the same news twice
+    assert len(mail.outbox) == 1
+
+
+def test_following_several_covering_things_gives_one_notification(
+    client, recommendation, councillor, facilitator, public_table
+):
+    follow(client, councillor, "recommendation", recommendation.pk)
+    follow(client, councillor, "round_table", public_table.pk)
+    follow(client, councillor, "community", public_table.community.pk)
+    recommendation.propose(by=facilitator)
+    assert Notification.objects.filter(user=councillor).count() == 1
+
+
+def test_tag_follow_hears_about_tagged_recommendations(
+    client, recommendation, councillor, facilitator
+):
+    recommendation.tags.add("shelter")
+    recommendation.save_revision().publish()
+    follow(client, councillor, "tag", "shelter")
+    recommendation.propose(by=facilitator)
+    assert Notification.objects.filter(user=councillor).count() == 1
+
+
+def test_followers_who_cannot_see_it_hear_nothing(client, private_table, councillor):
+    hidden = RecommendationPageFactory(parent=private_table)
+    hidden.tags.add("shelter")
+    hidden.save_revision().publish()
+    follow(client, councillor, "tag", "shelter")
+    facilitator = UserFactory()
+    private_table.roles.create(user=facilitator, role="facilitator")
+    RecommendationPage.objects.get(pk=hidden.pk).propose(by=facilitator)
+    assert not Notification.objects.filter(user=councillor).exists()
+
+
+def test_cannot_follow_what_you_cannot_see(client, private_table, councillor):
+    hidden = RecommendationPageFactory(parent=private_table)
+    response = follow(client, councillor, "recommendation", hidden.pk)
+    assert response.status_code == 302
+    assert not Follow.objects.exists()
+
+
+def test_funding_and_new_convenings_are_news(
+    client, recommendation, councillor, facilitator, public_table
+):
+    follow(client, councillor, "round_table", public_table.pk)
+    RecommendationPage.objects.filter(pk=recommendation.pk).update(stage="adopted")
+    recommendation.refresh_from_db()
+    recommendation.record_funding(
+        by=facilitator, funder="Foundation", amount=5000, committed_on=timezone.localdate()
+    )
+    ConveningPageFactory(parent=public_table, title="Winter convening")
+    subjects = set(Notification.objects.values_list("subject", flat=True))
+    assert "Overnight drop-in: funding recorded" in subjects
+    assert "Overnight drop-in: now funded" in subjects
+    assert "New convening: Winter convening" in subjects
+
+
+def test_editing_a_convening_again_is_not_news(client, councillor, public_table, upcoming):
+    follow(client, councillor, "round_table", public_table.pk)
+    upcoming.title = "Spring convening (room changed)"
+    upcoming.save_revision().publish()
+    assert not Notification.objects.filter(subject__contains="room changed").exists()
+
+
+def test_weekly_digest_groups_a_weeks_changes(
+    client, recommendation, councillor, facilitator, public_table
+):
+    other = RecommendationPageFactory(parent=public_table, title="Peer honoraria")
+    follow(client, councillor, "round_table", public_table.pk, frequency="weekly")
+    recommendation.propose(by=facilitator)
+    recommendation.withdraw(by=facilitator, note="Merged with another.")
+    other.propose(by=facilitator)
+    assert DBTaskResult.objects.count() == 0  # weekly: nothing sent yet
+
+    call_command("send_digests")
+    run_worker()
+    (message,) = mail.outbox
+    assert "2 updates" in message.subject
+    body = message.body
+    assert body.count("Overnight drop-in") == 1  # repeated changes to one item: one entry
+    assert "(2 updates)" in body
+    assert body.index("Peer honoraria") < body.index("Overnight drop-in")  # newest first
+    assert not Notification.objects.filter(sent_at__isnull=True).exists()
+
+
+def test_digest_entries_group_by_item_newest_first(councillor):
+    now = timezone.now()
+    made = [
+        Notification(
+            user=councillor,
+            event=f"e{i}",
+            topic=topic,
+            subject=subject,
+            body="",
+            url="https://x.org",
+            frequency="weekly",
+            created_at=now - timedelta(hours=h),
+        )
+        for i, (topic, subject, h) in enumerate([("a", "A1", 5), ("b", "B1", 4), ("a", "A2", 1)])
+    ]
+    entries = digest_entries(made)
+    assert [(e["latest"].subject, e["count"]) for e in entries] == [("A2", 2), ("B1", 1)]
+
+
+def test_unsubscribe_link_works_without_signing_in(client, recommendation, councillor):
+    follow(client, councillor, "recommendation", recommendation.pk)
+    client.logout()
+    url = reverse("unsubscribe", args=[unsubscribe_token(councillor)])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert Follow.objects.filter(user=councillor).exists()  # a GET changes nothing
+    response = client.post(url)
+    assert "You are unsubscribed" in response.content.decode()
+    assert not Follow.objects.filter(user=councillor).exists()
+
+
+def test_unsubscribe_link_cannot_be_forged(client, recommendation, councillor):
+    follow(client, councillor, "recommendation", recommendation.pk)
+    client.logout()
+    token = unsubscribe_token(councillor)
+    payload, signature = token.rsplit(":", 1)
+    someone_else = signing.b64_encode(f'{{"user":{councillor.pk + 1}}}'.encode()).decode()
+    wrong_salt = signing.dumps({"user": councillor.pk}, salt="elsewhere")
+    for bad in ("nonsense", f"{someone_else}:{signature}", wrong_salt, payload + ":xx"):
+        response = client.post(reverse("unsubscribe", args=[bad]))
+        assert response.status_code == 400
+    assert Follow.objects.filter(user=councillor).exists()
+
+
+def test_unfollow_and_the_follows_page(client, recommendation, councillor):
+    follow(client, councillor, "recommendation", recommendation.pk, frequency="weekly")
+    body = client.get(reverse("follows")).content.decode()
+    assert "Overnight drop-in" in body and "A weekly digest" in body
+    pk = Follow.objects.get().pk
+    client.post(reverse("unfollow", args=[pk]))
+    assert not Follow.objects.exists()
+
+
+def test_bad_follow_requests_change_nothing(client, councillor):
+    for data in (
+        {"kind": "planet", "target": "1"},
+        {"kind": "recommendation", "target": "abc"},
+        {"kind": "community", "target": "99999"},
+        {"kind": "tag", "target": "no-such-tag"},
+    ):
+        client.force_login(councillor)
+        assert client.post(reverse("follow"), data).status_code == 302
+    assert not Follow.objects.exists()
+    client.logout()
+    assert client.post(reverse("follow"), {"kind": "tag", "target": "x"}).status_code == 302
+
+
+def test_facilitators_are_reminded_of_stale_recommendations(recommendation, facilitator):
+    RecommendationPage.objects.filter(pk=recommendation.pk).update(
+        stage_changed_at=timezone.now() - timedelta(days=91)
+    )
+    RecommendationPageFactory(parent=recommendation.get_parent(), title="Fresh idea")
+    call_command("remind_stale")
+    run_worker()
+    (message,) = mail.outbox
+    assert message.to == [facilitator.email]
+    assert "Overnight drop-in" in message.body
+    assert "Fresh idea" not in message.body
