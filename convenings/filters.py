@@ -28,7 +28,7 @@ class NeedFilter(django_filters.FilterSet):
     )
     tag = django_filters.ModelChoiceFilter(
         field_name="tags",
-        queryset=Tag.objects.filter(convenings_taggedneed_items__isnull=False).distinct(),
+        queryset=Tag.objects.none(),
         to_field_name="slug",
         empty_label="All tags",
         label="Tag",
@@ -51,6 +51,10 @@ class NeedFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, *args, user, **kwargs):
         super().__init__(data, *args, **kwargs)
+        # Only tags of needs this person may see: a tag can say too much on its own.
+        self.filters["tag"].queryset = Tag.objects.filter(
+            convenings_taggedneed_items__content_object__in=self.queryset.values("pk")
+        ).distinct()
         self.filters["round_table"].queryset = RoundTablePage.objects.visible_to(user).order_by(
             "title"
         )

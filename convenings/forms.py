@@ -106,6 +106,10 @@ class NeedEditForm(NeedForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
+        if self.instance.pk and not self.instance.is_poster(user):
+            # How a need is credited, and who may read it, is the poster's choice alone.
+            del self.fields["attribution"]
+            del self.fields["visibility"]
         # A facilitator editing someone else's need keeps its organization.
         if self.instance.pk:
             self.fields["organization"].queryset = (

@@ -26,6 +26,7 @@ from wagtail.search import index
 from wagtail.search.backends import get_search_backend
 
 from commontable.errors import ActionRefused
+from commontable.search import search_terms
 from commontable.visibility import VisiblePageManager, VisiblePageQuerySet, user_group_ids
 from convenings.blocks import AgendaBlock
 
@@ -234,6 +235,8 @@ class RoundTablePage(Page):
     subpage_types = ["convenings.ConveningPage", "recommendations.RecommendationPage"]
 
     objects = VisiblePageManager()
+    # A copy is a new table: it gets groups of its own when it is published.
+    exclude_fields_in_copy = ["facilitator_group", "member_group"]
 
     class Meta:
         verbose_name = "round table"
@@ -750,7 +753,10 @@ class NeedQuerySet(models.QuerySet):
         needs and is then narrowed by this QuerySet's own filters, so
         visibility is never left to the search index.
         """
-        matches = get_search_backend().search(query, Need, order_by_relevance=False)
+        terms = search_terms(query)
+        if not terms:
+            return self.none()
+        matches = get_search_backend().search(terms, Need, order_by_relevance=False)
         return self.filter(pk__in=[need.pk for need in matches])
 
 
@@ -906,6 +912,10 @@ class Need(index.Indexed, models.Model):
         if self.attribution == self.Attribution.PERSON and self.posted_by_id:
             return f"{self.posted_by.display_name}, {self.organization.name}"
         return self.organization.name
+
+    def is_poster(self, user) -> bool:
+        """Whether this person posted the need (only they choose how it is credited)."""
+        return user.is_authenticated and self.posted_by_id == user.pk
 
     def can_edit(self, user) -> bool:
         """The poster and the facilitators of its round table (or its community's tables)."""

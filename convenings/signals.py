@@ -5,11 +5,11 @@ organizations changed), when someone gets or loses a role on it, and when
 someone joins or leaves one of its member organizations.
 """
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
-from wagtail.signals import page_published
+from wagtail.signals import page_published, post_page_move
 
-from convenings.models import Membership, RoundTablePage, RoundTableRole
+from convenings.models import Membership, Need, RoundTablePage, RoundTableRole
 
 
 @receiver(page_published, sender=RoundTablePage)
@@ -28,3 +28,23 @@ def sync_after_role_change(sender, instance, **kwargs):
 def sync_after_membership_change(sender, instance, **kwargs):
     for round_table in RoundTablePage.objects.filter(member_organizations=instance.organization_id):
         round_table.sync_access()
+
+
+@receiver(post_page_move)
+def keep_round_table_after_a_move(sender, instance, **kwargs):
+    """A convening (or any page with ``round_table``) moved in the admin follows its new parent.
+
+    Wagtail saves a plain Page when moving, so the pages' own ``save()`` does
+    not run; this sets the stored table from the tree again.
+    """
+    specific = instance.specific
+    if hasattr(specific, "round_table_id") and not isinstance(specific, RoundTablePage):
+        parent = specific.get_parent()
+        type(specific).objects.filter(pk=specific.pk).update(round_table_id=parent.pk)
+
+
+@receiver(pre_delete, sender=RoundTablePage)
+def keep_private_needs_private(sender, instance, **kwargs):
+    """Needs of a deleted members-only table stay members-only (seen by nobody but posters)."""
+    if instance.members_only:
+        Need.objects.filter(round_table=instance).update(visibility=Need.Visibility.MEMBERS)

@@ -46,9 +46,7 @@ class RecommendationFilter(django_filters.FilterSet):
     )
     tag = django_filters.ModelChoiceFilter(
         field_name="tags",
-        queryset=Tag.objects.filter(
-            recommendations_taggedrecommendation_items__isnull=False
-        ).distinct(),
+        queryset=Tag.objects.none(),
         to_field_name="slug",
         empty_label="All tags",
         label="Tag",
@@ -63,6 +61,15 @@ class RecommendationFilter(django_filters.FilterSet):
     class Meta:
         model = RecommendationPage
         fields = ["q", "community", "stage", "decision_maker", "tag", "funding", "sort"]
+
+    def __init__(self, data=None, queryset=None, **kwargs):
+        super().__init__(data, queryset=queryset, **kwargs)
+        # Only tags of recommendations this person may see.
+        self.filters["tag"].queryset = Tag.objects.filter(
+            recommendations_taggedrecommendation_items__content_object__in=self.queryset.values(
+                "pk"
+            )
+        ).distinct()
 
     def search(self, queryset, name, value):
         value = value.strip()

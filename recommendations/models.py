@@ -18,6 +18,7 @@ from wagtail.search import index
 from wagtail.search.backends import get_search_backend
 
 from commontable.errors import ActionRefused
+from commontable.search import search_terms
 from commontable.visibility import VisiblePageManager, VisiblePageQuerySet
 from convenings.models import ConveningPage, Need, Organization, RoundTablePage
 from recommendations.forms import (
@@ -26,7 +27,7 @@ from recommendations.forms import (
     StageForm,
     representable_organizations,
 )
-from recommendations.panels import FollowThroughPanel
+from recommendations.panels import FollowThroughPanel, RecommendationPageForm
 from recommendations.stages import (
     DECISIONS,
     FINAL_STAGES,
@@ -73,7 +74,10 @@ class RecommendationQuerySet(VisiblePageQuerySet):
         Searched over every recommendation, then narrowed by this QuerySet (and
         so by ``visible_to``): visibility is never left to the search index.
         """
-        matches = get_search_backend().search(query, RecommendationPage, order_by_relevance=False)
+        terms = search_terms(query)
+        if not terms:
+            return self.none()
+        matches = get_search_backend().search(terms, RecommendationPage, order_by_relevance=False)
         return self.filter(pk__in=[page.pk for page in matches])
 
     def with_corroboration(self):
@@ -217,12 +221,23 @@ class RecommendationPage(Page):
     subpage_types = []
 
     objects = VisiblePageManager.from_queryset(RecommendationQuerySet)()
+    base_form_class = RecommendationPageForm
 
     # Fields that only the transition methods change; a revision never restores them.
     FOLLOW_THROUGH_FIELDS = [
         "stage",
         "stage_changed_at",
         "endorsed_at_convening_id",
+        "decision_date",
+        "decision_link",
+        "implementation_account",
+    ]
+
+    # A copy starts again as a draft with no decision of its own.
+    exclude_fields_in_copy = [
+        "stage",
+        "stage_changed_at",
+        "endorsed_at_convening",
         "decision_date",
         "decision_link",
         "implementation_account",
@@ -280,20 +295,23 @@ class RecommendationPage(Page):
         (which write them with a locked update), so a save from a copy loaded
         before a stage change cannot roll them back.
         """
-        if self.pk and kwargs.get("update_fields") is None:
-            current = (
-                RecommendationPage.objects.filter(pk=self.pk)
-                .values(*self.FOLLOW_THROUGH_FIELDS)
-                .first()
-            )
-            for field, value in (current or {}).items():
-                setattr(self, field, value)
-        self.clarity_score = self.compute_clarity_score()
-        if self.path and self.depth and self.depth > 1:
-            parent = self.get_parent()
-            if parent is not None:
-                self.round_table_id = parent.pk
-        return super().save(*args, **kwargs)
+        with transaction.atomic():
+            if self.pk and kwargs.get("update_fields") is None:
+                # Locked, so a stage change cannot slip in between this read and the write.
+                current = (
+                    RecommendationPage.objects.select_for_update(of=("self",))
+                    .filter(pk=self.pk)
+                    .values(*self.FOLLOW_THROUGH_FIELDS)
+                    .first()
+                )
+                for field, value in (current or {}).items():
+                    setattr(self, field, value)
+            self.clarity_score = self.compute_clarity_score()
+            if self.path and self.depth and self.depth > 1:
+                parent = self.get_parent()
+                if parent is not None:
+                    self.round_table_id = parent.pk
+            return super().save(*args, **kwargs)
 
     def with_content_json(self, content):
         """Build a revision's page, but keep the live follow-through fields.
@@ -619,9 +637,17 @@ class RecommendationPage(Page):
             raise ActionRefused(
                 f"Only someone who can represent {organization} can withdraw for it."
             )
-        if self.stage not in {Stage.DRAFT, Stage.PROPOSED, Stage.ENDORSED}:
-            raise ActionRefused("Endorsements cannot be withdrawn once it has been submitted.")
-        deleted, _ = self.endorsements.filter(organization=organization).delete()
+        with transaction.atomic():
+            # Locked like a stage change, so a submission cannot lose its peer sign-off
+            # to a withdrawal at the same moment.
+            stage = (
+                RecommendationPage.objects.select_for_update(of=("self",))
+                .values_list("stage", flat=True)
+                .get(pk=self.pk)
+            )
+            if stage not in {Stage.DRAFT, Stage.PROPOSED, Stage.ENDORSED}:
+                raise ActionRefused("Endorsements cannot be withdrawn once it has been submitted.")
+            deleted, _ = self.endorsements.filter(organization=organization).delete()
         if not deleted:
             raise ActionRefused(f"{organization} has not endorsed this recommendation.")
 

@@ -138,6 +138,15 @@ def convening_news(convening: ConveningPage):
     )
 
 
+def still_visible(notification: Notification) -> bool:
+    """Whether the person may still see what the news is about (access can change in a week)."""
+    kind, _, pk = notification.topic.partition(":")
+    model = {"recommendation": RecommendationPage, "convening": ConveningPage}.get(kind)
+    if model is None or not pk.isdecimal():
+        return False
+    return model.objects.visible_to(notification.user).filter(pk=int(pk)).exists()
+
+
 def send_email(user, *, subject: str, template: str, context: dict) -> None:
     """One plain-text email with a one-click unsubscribe link and headers (RFC 8058)."""
     link = unsubscribe_url(user)
@@ -164,6 +173,9 @@ def send_notification(notification_id: int) -> None:
             .first()
         )
         if notification is None:  # already sent, or the person unsubscribed
+            return
+        if not still_visible(notification):
+            notification.delete()
             return
         send_email(
             notification.user,
@@ -194,6 +206,9 @@ def send_digest(user_id: int) -> None:
             .select_related("user")
             .filter(user_id=user_id, frequency=Follow.Frequency.WEEKLY, sent_at__isnull=True)
         )
+        hidden = [n.pk for n in pending if not still_visible(n)]
+        Notification.objects.filter(pk__in=hidden).delete()
+        pending = [n for n in pending if n.pk not in hidden]
         if not pending:
             return
         entries = digest_entries(pending)

@@ -1,6 +1,21 @@
-"""An editor panel showing a recommendation's follow-through inside the page editor."""
+"""The recommendation editor: its form and a panel showing the follow-through."""
 
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import Panel
+
+from convenings.models import Need
+
+
+class RecommendationPageForm(WagtailAdminPageForm):
+    """Editors choose among the needs they may see (plus those already linked)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "needs" in self.fields and self.for_user is not None:
+            visible = Need.objects.visible_to(self.for_user)
+            if self.instance.pk:
+                visible = visible | Need.objects.filter(recommendations=self.instance)
+            self.fields["needs"].queryset = visible.distinct()
 
 
 class FollowThroughPanel(Panel):

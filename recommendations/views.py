@@ -256,7 +256,7 @@ def follow_target(user, kind: str, target: str):
     """The thing to follow, if it exists and this person may see it; otherwise None."""
     if kind == "tag":
         return Tag.objects.filter(slug=target).first()
-    if not target.isdigit():
+    if not target.isdecimal() or not target.isascii():
         return None
     if kind == "recommendation":
         return RecommendationPage.objects.visible_to(user).filter(pk=target).first()

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from wagtail.models import Page
 
+from commontable.search import search_terms
 from commontable.visibility import VisiblePageQuerySet
 
 DATABASE_DOWN = (OperationalError, InterfaceError)
@@ -28,10 +29,11 @@ def healthz(request):
 def search(request):
     """Full-text search over the pages this visitor may read."""
     query = request.GET.get("q", "").strip()[:200]
+    terms = search_terms(query)
     results = []
-    if query:
+    if terms:
         pages = VisiblePageQuerySet(Page).visible_to(request.user).specific()
-        results = pages.search(query)[:50]
+        results = pages.search(terms)[:50]
     return render(request, "commontable/search.html", {"query": query, "results": results})
 
 

@@ -2,8 +2,9 @@
 
 from django.http import Http404
 from wagtail import hooks
+from wagtail.models import Page
 
-from commontable.visibility import restriction_admits
+from commontable.visibility import VisiblePageQuerySet, restriction_admits
 
 
 @hooks.register("before_serve_page", order=-100)
@@ -17,3 +18,9 @@ def hide_private_pages(page, request, serve_args, serve_kwargs):
     for restriction in page.get_view_restrictions().prefetch_related("groups"):
         if not restriction_admits(restriction, request.user):
             raise Http404
+
+
+@hooks.register("construct_page_chooser_queryset")
+def choose_only_visible_pages(pages, request):
+    """The admin's page chooser offers only pages this editor may read."""
+    return pages.exclude(VisiblePageQuerySet(Page).hidden_from_q(request.user))
