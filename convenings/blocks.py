@@ -1,6 +1,7 @@
 """StreamField blocks for a convening's agenda."""
 
 from wagtail import blocks
+from wagtail.snippets.blocks import SnippetChooserBlock
 
 
 class AgendaItemBlock(blocks.StructBlock):
@@ -17,6 +18,18 @@ class AgendaItemBlock(blocks.StructBlock):
     )
     description = blocks.RichTextBlock(
         required=False, features=["bold", "italic", "link", "ol", "ul"]
+    )
+    needs = blocks.ListBlock(
+        SnippetChooserBlock("convenings.Need"),
+        required=False,
+        default=[],
+        help_text="Needs discussed under this item; the convening shows on their pages.",
+    )
+    recommendations = blocks.ListBlock(
+        blocks.PageChooserBlock(page_type="recommendations.RecommendationPage"),
+        required=False,
+        default=[],
+        help_text="Recommendations discussed; the convening shows on their pages.",
     )
 
     class Meta:

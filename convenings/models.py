@@ -21,6 +21,7 @@ from wagtail.models import (
     Orderable,
     Page,
     PageViewRestriction,
+    ReferenceIndex,
 )
 from wagtail.search import index
 from wagtail.search.backends import get_search_backend
@@ -370,6 +371,16 @@ class ConveningQuerySet(VisiblePageQuerySet):
         """Filters the QuerySet to convenings that have ended, most recent first."""
         return self.filter(ends_at__lt=timezone.now()).order_by("-starts_at")
 
+    def discussing(self, item):
+        """Filters the QuerySet to convenings whose agenda links to ``item`` (a need or page).
+
+        Wagtail's reference index already records what each page's agenda points at.
+        """
+        sources = ReferenceIndex.get_references_to(item).values_list("object_id", flat=True)
+        return self.filter(pk__in=[int(pk) for pk in sources if pk.isdecimal()]).order_by(
+            "-starts_at"
+        )
+
     def annotate_registrations(self):
         """Annotate each convening with ``registered_count``."""
         return self.annotate(registered_count=Count("registrations", distinct=True))
@@ -609,6 +620,29 @@ class ConveningPage(Page):
         if not deleted:
             raise ActionRefused("You are not registered for this convening.")
 
+    def visible_agenda_links(self, user) -> dict:
+        """The ids of the needs and pages the agenda links to that this person may see.
+
+        The agenda template shows a linked item only if its id is here, so a
+        public agenda never names a members-only need or recommendation.
+        """
+        need_ids, page_ids = set(), set()
+        for block in self.agenda:
+            if block.block_type == "item":
+                need_ids |= {need.pk for need in block.value["needs"] if need}
+                page_ids |= {page.pk for page in block.value["recommendations"] if page}
+        return {
+            "visible_need_ids": set(
+                Need.objects.visible_to(user).filter(pk__in=need_ids).values_list("pk", flat=True)
+            ),
+            "visible_page_ids": set(
+                VisiblePageQuerySet(Page)
+                .visible_to(user)
+                .filter(pk__in=page_ids)
+                .values_list("pk", flat=True)
+            ),
+        }
+
     @staticmethod
     def organizations_of(user):
         """The organizations a person may attend for."""
@@ -634,6 +668,7 @@ class ConveningPage(Page):
             user_organizations=self.organizations_of(user),
             attendance=self.attendance.select_related("organization"),
             needs_raised=Need.objects.visible_to(user).filter(convening=self).for_listing(),
+            **self.visible_agenda_links(user),
         )
         return context
 

@@ -126,6 +126,7 @@ def need_detail(request, pk: int):
             # The reverse relation's manager belongs to the recommendations app,
             # so the dependency keeps pointing one way.
             "recommendations": need.recommendations.visible_to(request.user),
+            "discussed_at": ConveningPage.objects.visible_to(request.user).discussing(need),
         },
     )
 

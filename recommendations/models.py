@@ -375,6 +375,7 @@ class RecommendationPage(Page):
             timeline=self.stage_changes.select_related("by"),
             endorsements=endorsements,
             linked_needs=Need.objects.visible_to(user).filter(recommendations=self).for_listing(),
+            discussed_at=ConveningPage.objects.visible_to(user).discussing(self),
             ledger=self.funding_commitments.all(),
             committed=committed or Decimal("0"),
             progress=self.funding_progress(committed),

@@ -43,6 +43,8 @@ def follow(client, user, kind, target, frequency="immediate"):
     return client.post(reverse("follow"), {"kind": kind, "target": target, "frequency": frequency})
 
 
+# The worker opens its own connection: on PostgreSQL that needs real transactions.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_follow_stage_change_one_email_queued_then_sent_by_the_worker(
     client, recommendation, councillor, facilitator, django_capture_on_commit_callbacks
 ):
@@ -128,6 +130,8 @@ def test_editing_a_convening_again_is_not_news(client, councillor, public_table,
     assert not Notification.objects.filter(subject__contains="room changed").exists()
 
 
+# The worker opens its own connection: on PostgreSQL that needs real transactions.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_weekly_digest_groups_a_weeks_changes(
     client, recommendation, councillor, facilitator, public_table
 ):
@@ -216,6 +220,8 @@ def test_bad_follow_requests_change_nothing(client, councillor):
     assert client.post(reverse("follow"), {"kind": "tag", "target": "x"}).status_code == 302
 
 
+# The worker opens its own connection: on PostgreSQL that needs real transactions.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_facilitators_are_reminded_of_stale_recommendations(recommendation, facilitator):
     RecommendationPage.objects.filter(pk=recommendation.pk).update(
         stage_changed_at=timezone.now() - timedelta(days=91)

@@ -70,6 +70,7 @@ def test_a_copied_round_table_gets_groups_of_its_own(public_table):
     assert copy.member_group_id != public_table.member_group_id
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_news_is_not_sent_to_someone_who_lost_access(public_table, facilitator):
     reader = MembershipFactory().user
     recommendation = RecommendationPageFactory(parent=public_table)
@@ -132,3 +133,24 @@ def test_follow_of_something_now_hidden_is_shown_without_its_title(client, publi
     body = client.get(reverse("follows")).content.decode()
     assert "Soon private" not in body
     assert "no longer available to you" in body
+
+
+def test_agenda_links_show_on_both_pages_and_never_leak(client, public_table, private_table):
+    need = NeedFactory(title="Shared need")
+    secret = NeedFactory(
+        title="Secret linked need", visibility=Need.Visibility.MEMBERS, round_table=private_table
+    )
+    recommendation = RecommendationPageFactory(parent=public_table, title="Linked idea")
+    convening = ConveningPageFactory(parent=public_table, title="Linking convening")
+    convening.agenda.append(
+        (
+            "item",
+            {"title": "Item", "needs": [need, secret], "recommendations": [recommendation]},
+        )
+    )
+    convening.save_revision().publish()
+    body = client.get(convening.url).content.decode()
+    assert "Shared need" in body and "Linked idea" in body
+    assert "Secret linked need" not in body
+    assert "Linking convening" in client.get(need.get_absolute_url()).content.decode()
+    assert "Linking convening" in client.get(recommendation.url).content.decode()

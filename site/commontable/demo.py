@@ -854,6 +854,32 @@ def _recommendations(organizations, users) -> None:
         if RecommendationPage.objects.filter(slug=spec["slug"], round_table=table).exists():
             continue
         _recommendation(table, spec, number, organizations, users)
+    _link_agenda()
+
+
+def _link_agenda() -> None:
+    """The council brief convening discusses the bad date recommendation and its need."""
+    convening = ConveningPage.objects.filter(slug="council-brief-prep").first()
+    recommendation = RecommendationPage.objects.filter(slug="fund-bad-date-reporting").first()
+    if convening is None or recommendation is None:
+        return
+    if any(block.value.get("recommendations") for block in convening.agenda):
+        return
+    need = recommendation.needs.first()
+    convening.agenda.append(
+        (
+            "item",
+            {
+                "title": "Bad date reporting: the council brief",
+                "minutes": 30,
+                "lead": "Northern Peer Power Collective",
+                "description": "",
+                "needs": [need] if need else [],
+                "recommendations": [recommendation],
+            },
+        )
+    )
+    convening.save_revision().publish()
 
 
 def _recommendation(table, spec, number, organizations, users) -> None:
