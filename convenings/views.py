@@ -2,19 +2,17 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from commontable import ratelimit
 from commontable.errors import ActionRefused
+from commontable.pagination import paginate
 from convenings.calendar import calendar_response
 from convenings.filters import NeedFilter
 from convenings.forms import CorroborationForm, NeedEditForm, NeedForm, RegistrationForm
 from convenings.models import ConveningPage, Need, RoundTablePage
-
-NEEDS_PER_PAGE = 20
 
 
 def round_table_calendar(request, table: str):
@@ -85,19 +83,11 @@ def need_list(request):
     """/needs/: the needs this reader may see, filtered, searched, sorted and paged."""
     needs = Need.objects.visible_to(request.user).for_listing()
     needs_filter = NeedFilter(request.GET, queryset=needs, user=request.user)
-    paginator = Paginator(needs_filter.qs, NEEDS_PER_PAGE)
-    page = paginator.get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    listing = paginate(request, needs_filter.qs)
     return render(
         request,
         "convenings/need_list.html",
-        {
-            "filter": needs_filter,
-            "page_obj": page,
-            "needs": page.object_list,
-            "query_without_page": query.urlencode(),
-        },
+        {"filter": needs_filter, "needs": listing["page_obj"].object_list, **listing},
     )
 
 

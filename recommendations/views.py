@@ -4,7 +4,6 @@ import csv
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,8 +12,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
+from wagtail.models import Page
 
 from commontable.errors import ActionRefused
+from commontable.pagination import paginate
+from commontable.visibility import VisiblePageQuerySet
 from convenings.models import Community, RoundTablePage
 from recommendations.filters import RecommendationFilter
 from recommendations.forms import (
@@ -130,9 +132,6 @@ def record_funding(request, table: str, recommendation: str):
     return redirect(page.url + "#funding")
 
 
-PER_PAGE = 20
-
-
 def filtered_recommendations(request) -> RecommendationFilter:
     """The shared filter over what this person may see; every listing and export uses it."""
     return RecommendationFilter(
@@ -144,18 +143,14 @@ def filtered_recommendations(request) -> RecommendationFilter:
 def recommendation_list(request):
     """/recommendations/: browse, filter, search and sort every visible recommendation."""
     recommendations = filtered_recommendations(request)
-    page = Paginator(recommendations.qs, PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    listing = paginate(request, recommendations.qs)
     return render(
         request,
         "recommendations/recommendation_list.html",
         {
             "filter": recommendations,
-            "page_obj": page,
-            "recommendations": page.object_list,
-            "query_without_page": query.urlencode(),
-            "query": query.urlencode(),
+            "recommendations": listing["page_obj"].object_list,
+            **listing,
         },
     )
 
@@ -296,16 +291,20 @@ def follow(request):
 
 @login_required
 def follows(request):
-    """Your follows, with a way to stop each."""
-    return render(
-        request,
-        "recommendations/follows.html",
-        {
-            "follows": request.user.follows.select_related(
-                "recommendation", "round_table", "community", "tag"
-            )
-        },
+    """Your follows, with a way to stop each; what you can no longer see is not named."""
+    follows = list(
+        request.user.follows.select_related("recommendation", "round_table", "community", "tag")
     )
+    page_ids = [f.recommendation_id or f.round_table_id for f in follows]
+    visible_pages = set(
+        VisiblePageQuerySet(Page)
+        .visible_to(request.user)
+        .filter(pk__in=[pk for pk in page_ids if pk])
+        .values_list("pk", flat=True)
+    )
+    for item, page_id in zip(follows, page_ids, strict=True):
+        item.available = page_id is None or page_id in visible_pages
+    return render(request, "recommendations/follows.html", {"follows": follows})
 
 
 @require_POST
