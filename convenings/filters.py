@@ -5,10 +5,11 @@ from django import forms
 from django.db.models import Case, IntegerField, Value, When
 from taggit.models import Tag
 
+from commontable.filtering import SearchAndSortFilterSet
 from convenings.models import Community, Need, RoundTablePage
 
 
-class NeedFilter(django_filters.FilterSet):
+class NeedFilter(SearchAndSortFilterSet):
     """Filter needs by community, tag, urgency, status and round table; search; sort."""
 
     SORTS = {
@@ -45,6 +46,8 @@ class NeedFilter(django_filters.FilterSet):
         choices=list(SORTS.items()), method="sort_by", empty_label=None, label="Sort by"
     )
 
+    default_order = ("-created_at", "-pk")
+
     class Meta:
         model = Need
         fields = ["q", "community", "tag", "urgency", "status", "round_table", "sort"]
@@ -59,10 +62,6 @@ class NeedFilter(django_filters.FilterSet):
             "title"
         )
 
-    def search(self, queryset, name, value):
-        value = value.strip()
-        return queryset.matching(value) if value else queryset
-
     def sort_by(self, queryset, name, value):
         if value == "corroborated":
             return queryset.order_by("-weight", "-created_at", "-pk")
@@ -73,10 +72,3 @@ class NeedFilter(django_filters.FilterSet):
             )
             return queryset.alias(urgency_rank=rank).order_by("-urgency_rank", "-created_at", "-pk")
         return queryset.order_by("-created_at", "-pk")
-
-    @property
-    def qs(self):
-        queryset = super().qs
-        if not getattr(self.form, "cleaned_data", {}).get("sort"):
-            queryset = queryset.order_by("-created_at", "-pk")
-        return queryset

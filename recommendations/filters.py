@@ -5,12 +5,13 @@ from django import forms
 from django.db.models import F, Q
 from taggit.models import Tag
 
+from commontable.filtering import SearchAndSortFilterSet
 from convenings.models import Community
 from recommendations.models import RecommendationPage
 from recommendations.stages import DecisionMaker, Stage
 
 
-class RecommendationFilter(django_filters.FilterSet):
+class RecommendationFilter(SearchAndSortFilterSet):
     """Filter by community, stage, decision-maker, tag and funding; search; sort.
 
     Give it ``RecommendationPage.objects.visible_to(user).for_listing()``.
@@ -58,6 +59,8 @@ class RecommendationFilter(django_filters.FilterSet):
         choices=SORTS, method="sort_by", empty_label=None, label="Sort by"
     )
 
+    default_order = ("-first_published_at", "-pk")
+
     class Meta:
         model = RecommendationPage
         fields = ["q", "community", "stage", "decision_maker", "tag", "funding", "sort"]
@@ -70,10 +73,6 @@ class RecommendationFilter(django_filters.FilterSet):
                 "pk"
             )
         ).distinct()
-
-    def search(self, queryset, name, value):
-        value = value.strip()
-        return queryset.matching(value) if value else queryset
 
     def filter_funding(self, queryset, name, value):
         # The queryset comes from ``for_listing()``, which annotates ``committed``.
@@ -95,10 +94,3 @@ class RecommendationFilter(django_filters.FilterSet):
         if value == "corroborated":
             return queryset.with_corroboration().order_by("-corroborations", "-pk")
         return queryset.order_by("-first_published_at", "-pk")
-
-    @property
-    def qs(self):
-        queryset = super().qs
-        if not getattr(self.form, "cleaned_data", {}).get("sort"):
-            queryset = queryset.order_by("-first_published_at", "-pk")
-        return queryset
