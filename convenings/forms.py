@@ -65,7 +65,10 @@ class NeedForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["organization"].queryset = ConveningPage.organizations_of(user)
+        organizations = ConveningPage.organizations_of(user)
+        self.fields["organization"].queryset = organizations
+        if not self.instance.pk and len(organizations[:2]) == 1:
+            self.fields["organization"].initial = organizations.first()  # the only choice
         self.fields["round_table"].queryset = (
             RoundTablePage.objects.visible_to(user).select_related("community").order_by("title")
         )
