@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.core.cache import cache
 
@@ -10,6 +12,39 @@ from tests.factories import (
     RoundTableRoleFactory,
     UserFactory,
 )
+
+# Playwright's sync API runs an event loop in the test thread; Django's database
+# calls from that thread are safe here because the browser never touches them.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium, run as a headless test browser."""
+    from tests.browser import CHROMIUM, require_browser_tools
+
+    require_browser_tools()
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture
+def demo_site(live_server):
+    """The demo content behind a live server, as people see it in the browser."""
+    from commontable.demo import seed_demo
+
+    seed_demo()
+    return live_server.url
 
 
 @pytest.fixture(autouse=True)
