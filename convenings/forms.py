@@ -1,8 +1,31 @@
-"""Front-end forms: registering for a convening, posting and editing needs."""
+"""Front-end forms: registering, needs, and facilitators' convening actions."""
+
+from datetime import UTC
+from zoneinfo import ZoneInfo
 
 from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from taggit.models import Tag
 
+from commontable.plain_text import plain_text_from_rich_text
 from convenings.models import ConveningPage, Need, Organization, RoundTablePage
+
+
+class PageChoiceField(forms.ModelChoiceField):
+    """A choice of page by id, where a number too big to be one is simply not a choice.
+
+    Django range-checks ids, but not the link through which a page type's id
+    is looked up (``page_ptr``): SQLite would raise OverflowError, a 500.
+    """
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except OverflowError:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            ) from None
 
 
 class RegistrationForm(forms.Form):
@@ -61,6 +84,7 @@ class NeedForm(forms.ModelForm):
             "attribution": forms.RadioSelect,
             "visibility": forms.RadioSelect,
         }
+        field_classes = {"round_table": PageChoiceField, "convening": PageChoiceField}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,6 +104,14 @@ class NeedForm(forms.ModelForm):
         self.fields["round_table"].empty_label = "No particular round table"
         self.fields["convening"].empty_label = "Not raised at a convening"
         self.fields["tags"].required = False
+
+    def clean_tags(self) -> list[str]:
+        """Each tag fits where tags are kept (PostgreSQL would refuse a longer one)."""
+        tags = self.cleaned_data["tags"]
+        longest = Tag._meta.get_field("name").max_length
+        if any(len(tag) > longest for tag in tags):
+            raise forms.ValidationError(f"Keep each tag to {longest} characters or fewer.")
+        return tags
 
     def clean(self):
         cleaned = super().clean()
@@ -129,3 +161,194 @@ class CorroborationForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = ConveningPage.organizations_of(user)
+
+
+class WallClockDateTimeField(forms.DateTimeField):
+    """A date and time as typed, with no time zone yet: the form applies the convening's own.
+
+    Django would read it in the site's zone, where a time that exists in
+    another British Columbia zone can be missing (the night clocks change).
+    """
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+    def to_python(self, value):
+        with timezone.override(UTC):
+            value = super().to_python(value)
+        return None if value is None else timezone.make_naive(value, UTC)
+
+
+class ConveningForm(forms.ModelForm):
+    """A facilitator schedules a convening from the site (DESIGN §4.2, §5)."""
+
+    starts_at = WallClockDateTimeField(
+        label="Starts", help_text="Date and time, in the convening's time zone (below)."
+    )
+    ends_at = WallClockDateTimeField(label="Ends", help_text="Date and time it ends.")
+
+    class Meta:
+        model = ConveningPage
+        fields = ConveningPage.SCHEDULING_FIELDS
+        labels = {
+            "title": "Title",
+            "time_zone": "Time zone",
+            "format": "Format",
+            "area": "General area",
+            "address": "Address",
+            "online_link": "Online meeting link",
+            "capacity": "Capacity",
+            "interpretation": "Interpretation",
+            "honoraria": "Honoraria for peers",
+            "childcare": "Childcare",
+            "transit_support": "Transit support",
+            "accessibility_notes": "Accessibility notes",
+        }
+        help_texts = {
+            "title": "For example “Spring convening”. The web address is made from it.",
+        }
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 3}),
+            "accessibility_notes": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def clean(self):
+        """Read the start and end in the chosen time zone (the model then checks their order)."""
+        cleaned = super().clean()
+        zone_name = cleaned.get("time_zone")
+        for name in ("starts_at", "ends_at"):
+            wall_clock = cleaned.get(name)
+            if wall_clock is None:
+                continue
+            if not zone_name:
+                del cleaned[name]
+                continue
+            zone = ZoneInfo(zone_name)
+            moment = wall_clock.replace(tzinfo=zone)
+            if moment.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall_clock:
+                self.add_error(
+                    name,
+                    "That time does not exist in this time zone: the clocks go forward then. "
+                    "Choose another time.",
+                )
+            else:
+                cleaned[name] = moment
+        return cleaned
+
+
+class AttendanceForm(forms.Form):
+    """Who came to a convening, counted by organization, and its minutes (DESIGN §4.2).
+
+    One number per organization sitting at the table (and any already
+    counted or registered), one for people without an organization, and one
+    more organization to add; after saving, it is listed with the others.
+    """
+
+    unaffiliated = forms.IntegerField(
+        min_value=0,
+        required=False,
+        label="People without an organization",
+        help_text="People who came without naming an organization.",
+        error_messages={"min_value": "Enter 0 or more."},
+        widget=forms.NumberInput(attrs={"class": "count"}),
+    )
+    another_organization = forms.ModelChoiceField(
+        queryset=Organization.objects.none(),
+        required=False,
+        label="Another organization",
+        empty_label="None",
+    )
+    another_people = forms.IntegerField(
+        min_value=1,
+        required=False,
+        label="People from another organization",
+        error_messages={"min_value": "Enter 1 or more."},
+        widget=forms.NumberInput(attrs={"class": "count"}),
+    )
+    minutes = forms.CharField(
+        required=False,
+        strip=True,
+        label="Minutes",
+        help_text=(
+            "Plain text; leave a blank line between paragraphs. Shown on the convening's "
+            "page once it has ended. Changing them here replaces any formatting added in "
+            "the admin."
+        ),
+        widget=forms.Textarea(attrs={"rows": 12}),
+    )
+    seen_revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, convening: ConveningPage, **kwargs):
+        rows = list(convening.attendance.all())
+        counts: dict[int | None, int] = {}
+        for row in rows:
+            counts[row.organization_id] = counts.get(row.organization_id, 0) + row.people
+        listed = Q(pk__in=[pk for pk in counts if pk is not None]) | Q(
+            pk__in=convening.registrations.values("organization")
+        )
+        if convening.round_table_id:
+            listed |= Q(round_tables=convening.round_table_id)
+        self.organizations = list(Organization.objects.filter(listed).distinct().order_by("name"))
+        self.initial_minutes = plain_text_from_rich_text(convening.minutes)
+        kwargs["initial"] = {
+            "unaffiliated": counts.get(None, 0),
+            "minutes": self.initial_minutes,
+            "seen_revision": convening.live_revision_id,
+            **kwargs.get("initial", {}),
+        }
+        super().__init__(*args, **kwargs)
+        for organization in self.organizations:
+            self.fields[self.field_name(organization)] = forms.IntegerField(
+                min_value=0,
+                required=False,
+                label=organization.name,
+                initial=counts.get(organization.pk, 0),
+                error_messages={"min_value": "Enter 0 or more."},
+                widget=forms.NumberInput(attrs={"class": "count"}),
+            )
+        self.fields["another_organization"].queryset = Organization.objects.exclude(
+            pk__in=[organization.pk for organization in self.organizations]
+        ).order_by("name")
+        self.order_fields(
+            [
+                *(self.field_name(organization) for organization in self.organizations),
+                "unaffiliated",
+                "another_organization",
+                "another_people",
+                "minutes",
+            ]
+        )
+
+    @staticmethod
+    def field_name(organization: Organization) -> str:
+        return f"organization_{organization.pk}"
+
+    def organization_fields(self) -> list[forms.BoundField]:
+        """The number fields of the listed organizations, in name order."""
+        return [self[self.field_name(organization)] for organization in self.organizations]
+
+    def clean(self):
+        cleaned = super().clean()
+        organization = cleaned.get("another_organization")
+        people = cleaned.get("another_people")
+        if organization and people is None and "another_people" not in self.errors:
+            self.add_error("another_people", f"Say how many people came from {organization}.")
+        if people and not organization and "another_organization" not in self.errors:
+            self.add_error("another_organization", "Choose the organization they came from.")
+        return cleaned
+
+    def rows(self) -> list[tuple[Organization | None, int]]:
+        """``(organization, people)`` pairs for ``ConveningPage.record_attendance``."""
+        data = self.cleaned_data
+        rows = [
+            (organization, data.get(self.field_name(organization)) or 0)
+            for organization in self.organizations
+        ]
+        rows.append((None, data.get("unaffiliated") or 0))
+        if data.get("another_organization"):
+            rows.append((data["another_organization"], data["another_people"]))
+        return rows
+
+    def changed_minutes(self) -> str | None:
+        """The minutes if they were edited, else None (so formatting from the admin is kept)."""
+        minutes = self.cleaned_data["minutes"].replace("\r\n", "\n")
+        return None if minutes == self.initial_minutes else minutes

@@ -5,11 +5,14 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.core.exceptions import ValidationError
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import capfirst, slugify
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
@@ -22,11 +25,13 @@ from wagtail.models import (
     Page,
     PageViewRestriction,
     ReferenceIndex,
+    Revision,
 )
 from wagtail.search import index
 from wagtail.search.backends import get_search_backend
 
 from commontable.errors import ActionRefused
+from commontable.plain_text import rich_text_from_plain_text
 from commontable.search import search_terms
 from commontable.visibility import VisiblePageManager, VisiblePageQuerySet, user_group_ids
 from convenings.blocks import AgendaBlock
@@ -41,6 +46,21 @@ BC_TIME_ZONES = [
     ("America/Creston", "Mountain standard time (Creston)"),
     ("America/Edmonton", "Mountain time (Alberta border)"),
 ]
+
+
+def refusal_from(error: ValidationError, model: type[models.Model]) -> ActionRefused:
+    """A model's validation errors as one refusal a person can read ("Title: …")."""
+    if not hasattr(error, "error_dict"):
+        return ActionRefused(" ".join(error.messages))
+    parts = []
+    for name, messages in error.message_dict.items():
+        try:
+            label = capfirst(model._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            parts.extend(messages)
+        else:
+            parts.extend(f"{label}: {message}" for message in messages)
+    return ActionRefused(" ".join(parts))
 
 
 class Community(index.Indexed, models.Model):
@@ -310,6 +330,63 @@ class RoundTablePage(Page):
             return True
         return self.roles.filter(user=user, role=RoundTableRole.Role.FACILITATOR).exists()
 
+    def may_schedule_convening(self, user) -> bool:
+        """Facilitators, and anyone Wagtail lets add and publish pages under this table."""
+        if not user.is_authenticated:
+            return False
+        if self.is_facilitator(user):
+            return True
+        permissions = self.permissions_for_user(user)
+        return permissions.can_add_subpage() and permissions.can_publish_subpage()
+
+    def schedule_convening(self, *, by, **fields) -> "ConveningPage":
+        """Create a convening under this table and publish it, as the admin's "Publish" does.
+
+        ``fields`` are ``ConveningPage.SCHEDULING_FIELDS``. The page is added,
+        a revision is saved and published, so Wagtail's history, the reference
+        index and the "new convening" news run exactly as for the admin. The
+        table's row is locked while the web address is chosen from the title,
+        so two convenings scheduled at once cannot take the same one. Refused
+        (and nothing saved) when the person may not, or a field is invalid.
+        """
+        if not self.may_schedule_convening(by):
+            raise ActionRefused("Only this round table's facilitators can schedule its convenings.")
+        unknown = set(fields) - set(ConveningPage.SCHEDULING_FIELDS)
+        if unknown:
+            raise TypeError(f"Not a scheduling field: {', '.join(sorted(unknown))}")
+        if isinstance(fields.get("title"), str):
+            fields["title"] = fields["title"].strip()
+        with transaction.atomic():
+            table = RoundTablePage.objects.select_for_update(of=("self",)).get(pk=self.pk)
+            convening = ConveningPage(
+                owner=by, slug=table.free_child_slug(fields.get("title") or ""), **fields
+            )
+            try:
+                table.add_child(instance=convening)
+                revision = convening.save_revision(user=by, log_action=True)
+                # The rule above decides who may; Wagtail's own check would
+                # refuse a facilitator whose group is not yet in step.
+                revision.publish(user=by, skip_permission_checks=True)
+            except ValidationError as error:
+                raise refusal_from(error, ConveningPage) from error
+        return ConveningPage.objects.get(pk=convening.pk)
+
+    # Addresses the site's own routes use under a table (the Atom feed).
+    RESERVED_CHILD_SLUGS = frozenset({"feed"})
+
+    def free_child_slug(self, title: str) -> str:
+        """A web address for a new page here: from the title, with -2, -3… when taken."""
+        base = slugify(title)[:80].strip("-") or "convening"
+        taken = set(
+            self.get_children().filter(slug__startswith=base).values_list("slug", flat=True)
+        )
+        taken |= self.RESERVED_CHILD_SLUGS
+        slug, suffix = base, 1
+        while slug in taken:
+            suffix += 1
+            slug = f"{base}-{suffix}"
+        return slug
+
     def get_context(self, request, *args, **kwargs):
         """The table's upcoming and past convenings, facilitators and member organizations."""
         context = super().get_context(request, *args, **kwargs)
@@ -323,6 +400,7 @@ class RoundTablePage(Page):
             )
         ]
         context["organizations"] = self.member_organizations.all()
+        context["may_schedule_convening"] = self.may_schedule_convening(request.user)
         open_needs = Need.objects.visible_to(request.user).filter(round_table=self).open()
         context["open_needs_count"] = open_needs.count()
         context["open_needs"] = open_needs.for_listing().order_by("-weight", "-created_at")[:5]
@@ -374,12 +452,16 @@ class ConveningQuerySet(VisiblePageQuerySet):
     def discussing(self, item):
         """Filters the QuerySet to convenings whose agenda links to ``item`` (a need or page).
 
-        Wagtail's reference index already records what each page's agenda points at.
+        Wagtail's reference index already records what each page's agenda points at;
+        it is read in the same query as the convenings.
         """
-        sources = ReferenceIndex.get_references_to(item).values_list("object_id", flat=True)
-        return self.filter(pk__in=[int(pk) for pk in sources if pk.isdecimal()]).order_by(
-            "-starts_at"
+        agendas = (
+            ReferenceIndex.get_references_to(item)
+            .filter(content_type=ContentType.objects.get_for_model(self.model))
+            .annotate(convening_id=Cast("object_id", models.IntegerField()))
+            .values("convening_id")
         )
+        return self.filter(pk__in=agendas).order_by("-starts_at")
 
     def annotate_registrations(self):
         """Annotate each convening with ``registered_count``."""
@@ -502,6 +584,25 @@ class ConveningPage(Page):
 
     objects = VisiblePageManager.from_queryset(ConveningQuerySet)()
 
+    # What a facilitator gives when scheduling from the site (the agenda is
+    # written in the admin, where agenda items link needs and recommendations).
+    SCHEDULING_FIELDS = [
+        "title",
+        "starts_at",
+        "ends_at",
+        "time_zone",
+        "format",
+        "area",
+        "address",
+        "online_link",
+        "capacity",
+        "interpretation",
+        "honoraria",
+        "childcare",
+        "transit_support",
+        "accessibility_notes",
+    ]
+
     class Meta:
         verbose_name = "convening"
 
@@ -533,6 +634,11 @@ class ConveningPage(Page):
     def local_ends_at(self):
         """The end, in the convening's own time zone."""
         return timezone.localtime(self.ends_at, self.zone)
+
+    @property
+    def has_started(self) -> bool:
+        """Whether the meeting has begun (attendance is recorded from then on)."""
+        return self.starts_at <= timezone.now()
 
     @property
     def has_ended(self) -> bool:
@@ -620,6 +726,97 @@ class ConveningPage(Page):
         if not deleted:
             raise ActionRefused("You are not registered for this convening.")
 
+    def may_record_attendance(self, user) -> bool:
+        """The table's facilitators, and anyone Wagtail lets edit and publish this page."""
+        if not user.is_authenticated:
+            return False
+        if self.round_table and self.round_table.is_facilitator(user):
+            return True
+        permissions = self.permissions_for_user(user)
+        return permissions.can_edit() and permissions.can_publish()
+
+    def record_attendance(self, *, by, rows, minutes: str | None = None) -> Revision:
+        """Replace who came and, when ``minutes`` is given, the minutes; then publish.
+
+        ``rows`` are ``(organization, people)`` pairs, ``None`` for people who
+        came without an organization; rows of 0 are dropped, anything not in
+        ``rows`` is removed. ``minutes`` is plain text: it is escaped and
+        stored as paragraphs, never as HTML. Everything else on the page is
+        kept: a new revision of the live page is saved and published.
+
+        The row is locked and re-read. The change must start from the
+        published version this copy shows (what the person saw), and is
+        refused, changing nothing, before the meeting starts, while the page
+        has unpublished drafts (publishing would throw them away) or while it
+        is locked in the admin.
+        """
+        if not self.may_record_attendance(by):
+            raise ActionRefused(
+                "Only this round table's facilitators can record attendance and minutes."
+            )
+        counts = self._checked_attendance(rows)
+        with transaction.atomic():
+            fresh = ConveningPage.objects.select_for_update(of=("self",)).get(pk=self.pk)
+            if not fresh.has_started:
+                raise ActionRefused(
+                    "Attendance and minutes are recorded once the convening has started."
+                )
+            if fresh.live_revision_id != self.live_revision_id:
+                raise ActionRefused(
+                    "Someone else has just updated this convening; nothing was changed. "
+                    "Please look again before saving."
+                )
+            if fresh.has_unpublished_changes:
+                raise ActionRefused(
+                    "This convening has draft changes in the admin that are not published; "
+                    "nothing was changed. Publish or discard the draft there first."
+                )
+            lock = fresh.get_lock()
+            if lock and lock.for_user(by):
+                raise ActionRefused(
+                    "This convening is locked in the admin; nothing was changed. "
+                    "Whoever locked it, or an administrator, can unlock it."
+                )
+            if minutes is not None:
+                fresh.minutes = rich_text_from_plain_text(minutes)
+            # Rows keep their ids, so the history shows changed numbers, not new rows.
+            existing = {row.organization_id: row for row in fresh.attendance.all()}
+            recorded = []
+            for organization, people in counts:
+                row = existing.get(organization.pk if organization else None)
+                if row is None:
+                    row = ConveningAttendance(organization=organization)
+                row.people = people
+                recorded.append(row)
+            fresh.attendance = recorded
+            revision = fresh.save_revision(user=by, log_action=True)
+            revision.publish(user=by, skip_permission_checks=True)
+        self.refresh_from_db()
+        return revision
+
+    @staticmethod
+    def _checked_attendance(rows) -> list[tuple["Organization | None", int]]:
+        """The rows with people in them, by organization name, or a refusal saying what is wrong."""
+        counts: dict[int | None, int] = {}
+        for organization, people in rows:
+            name = organization.name if organization else "People without an organization"
+            if isinstance(people, bool) or not isinstance(people, int) or people < 0:
+                raise ActionRefused(f"{name}: the number of people must be 0 or more.")
+            if organization is not None and organization.pk is None:
+                raise ActionRefused(f"{name} is not an organization on this site.")
+            key = organization.pk if organization else None
+            if key in counts:
+                raise ActionRefused(f"{name} is counted twice; give one number for it.")
+            counts[key] = people
+        known = Organization.objects.in_bulk([pk for pk in counts if pk is not None])
+        if len(known) != len(counts) - (None in counts):
+            raise ActionRefused("The attendance names an organization that is not on this site.")
+        recorded = [(known[pk], people) for pk, people in counts.items() if pk and people]
+        recorded.sort(key=lambda pair: pair[0].name)
+        if counts.get(None):
+            recorded.append((None, counts[None]))
+        return recorded
+
     def visible_agenda_links(self, user) -> dict:
         """The ids of the needs and pages the agenda links to that this person may see.
 
@@ -665,6 +862,7 @@ class ConveningPage(Page):
             registration=registration,
             show_meeting_details=self.can_see_meeting_details(user),
             may_register=self.may_register(user),
+            may_record_attendance=self.may_record_attendance(user),
             user_organizations=self.organizations_of(user),
             attendance=self.attendance.select_related("organization"),
             needs_raised=Need.objects.visible_to(user).filter(convening=self).for_listing(),
@@ -766,14 +964,29 @@ class NeedQuerySet(models.QuerySet):
         return self.filter(self.visible_q(user))
 
     def with_weight(self):
-        """Annotate ``weight``: how many organizations corroborate each need."""
-        return self.annotate(weight=Count("corroborations", distinct=True))
+        """Annotate ``weight``: how many organizations corroborate each need.
+
+        Counted in a subquery, not a join: a listing's count (for its pages)
+        then leaves it out, and no row of the list needs grouping.
+        """
+        corroborations = (
+            Corroboration.objects.filter(need=OuterRef("pk"))
+            .order_by()
+            .values("need")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        return self.annotate(weight=Coalesce(Subquery(corroborations), 0))
 
     def for_listing(self):
-        """Everything a need listing shows, fetched in a constant number of queries."""
+        """Everything a need card shows, fetched in a constant number of queries.
+
+        A need's own page also shows its round table and convening; add
+        ``select_related("round_table", "convening")`` there.
+        """
         return (
             self.with_weight()
-            .select_related("community", "organization", "round_table", "convening", "posted_by")
+            .select_related("community", "organization", "posted_by")
             .prefetch_related("tags")
         )
 
@@ -791,7 +1004,10 @@ class NeedQuerySet(models.QuerySet):
         terms = search_terms(query)
         if not terms:
             return self.none()
-        matches = get_search_backend().search(terms, Need, order_by_relevance=False)
+        # Only the ids are loaded: the matches are narrowed by this QuerySet next.
+        matches = get_search_backend().search(
+            terms, Need.objects.only("pk").order_by(), order_by_relevance=False
+        )
         return self.filter(pk__in=[need.pk for need in matches])
 
 
@@ -906,7 +1122,14 @@ class Need(index.Indexed, models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["community", "status", "-created_at"])]
+        indexes = [
+            models.Index(fields=["community", "status", "-created_at"]),
+            # Counting what a visitor may see ("1,234 open needs") reads this small
+            # index alone instead of every need.
+            models.Index(
+                fields=["visibility", "status", "round_table"], name="need_visibility_status_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -20,6 +20,16 @@ urlpatterns = [
         name="convening_calendar",
     ),
     path(
+        "round-tables/<slug:table>/convenings/new/",
+        views.convening_create,
+        name="convening_create",
+    ),
+    path(
+        "round-tables/<slug:table>/<slug:convening>/attendance/",
+        views.convening_attendance,
+        name="convening_attendance",
+    ),
+    path(
         "round-tables/<slug:table>/<slug:convening>/register/",
         views.register,
         name="convening_register",

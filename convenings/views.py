@@ -1,7 +1,8 @@
-"""Views outside the page tree: calendars, registration and the needs board."""
+"""Views outside the page tree: calendars, registration, facilitators' actions, needs."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -11,7 +12,14 @@ from commontable.errors import ActionRefused
 from commontable.pagination import paginate
 from convenings.calendar import calendar_response
 from convenings.filters import NeedFilter
-from convenings.forms import CorroborationForm, NeedEditForm, NeedForm, RegistrationForm
+from convenings.forms import (
+    AttendanceForm,
+    ConveningForm,
+    CorroborationForm,
+    NeedEditForm,
+    NeedForm,
+    RegistrationForm,
+)
 from convenings.models import ConveningPage, Need, RoundTablePage
 
 
@@ -79,6 +87,65 @@ def cancel_registration(request, table: str, convening: str):
     return redirect(page.url)
 
 
+def visible_round_table(request, table: str) -> RoundTablePage:
+    """The round table at this address, or 404 if it is not there for this reader."""
+    return get_object_or_404(RoundTablePage.objects.visible_to(request.user), slug=table)
+
+
+def facilitators_only(request, round_table: RoundTablePage):
+    """The 403 page for people who may see a table but do not facilitate it."""
+    return render(
+        request, "convenings/facilitators_only.html", {"round_table": round_table}, status=403
+    )
+
+
+@login_required
+def convening_create(request, table: str):
+    """/round-tables/<table>/convenings/new/: a facilitator schedules and publishes a convening."""
+    round_table = visible_round_table(request, table)
+    if not round_table.may_schedule_convening(request.user):
+        return facilitators_only(request, round_table)
+    form = ConveningForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            convening = round_table.schedule_convening(by=request.user, **form.cleaned_data)
+        except ActionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, f"“{convening.title}” is scheduled and published.")
+            return redirect(convening.url)
+    return render(
+        request, "convenings/convening_form.html", {"form": form, "round_table": round_table}
+    )
+
+
+@login_required
+def convening_attendance(request, table: str, convening: str):
+    """/round-tables/<table>/<convening>/attendance/: a facilitator records who came and minutes."""
+    page = visible_convening(request, table, convening)
+    if not page.may_record_attendance(request.user):
+        return facilitators_only(request, page.round_table)
+    form = AttendanceForm(request.POST or None, convening=page)
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["seen_revision"] is not None:
+            # Act on the version the person saw (see ConveningPage.record_attendance).
+            page.live_revision_id = form.cleaned_data["seen_revision"]
+        try:
+            page.record_attendance(
+                by=request.user, rows=form.rows(), minutes=form.changed_minutes()
+            )
+        except ActionRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, "Attendance and minutes are saved and published.")
+            return redirect(page.url)
+    return render(
+        request,
+        "convenings/convening_attendance_form.html",
+        {"form": form, "convening": page, "round_table": page.round_table},
+    )
+
+
 def need_list(request):
     """/needs/: the needs this reader may see, filtered, searched, sorted and paged."""
     needs = Need.objects.visible_to(request.user).for_listing()
@@ -93,7 +160,12 @@ def need_list(request):
 
 def visible_need(request, pk: int) -> Need:
     """The need, or 404 when it does not exist or is not for this reader's eyes."""
-    return get_object_or_404(Need.objects.visible_to(request.user).for_listing(), pk=pk)
+    return get_object_or_404(
+        Need.objects.visible_to(request.user)
+        .for_listing()
+        .select_related("round_table", "convening"),
+        pk=pk,
+    )
 
 
 def need_detail(request, pk: int):
@@ -133,10 +205,11 @@ def need_create(request):
         except ActionRefused as refusal:
             form.add_error(None, str(refusal))
         else:
-            need = form.save(commit=False)
-            need.posted_by = request.user
-            need.save()
-            form.save_m2m()
+            with transaction.atomic():  # the need and its tags, or nothing
+                need = form.save(commit=False)
+                need.posted_by = request.user
+                need.save()
+                form.save_m2m()
             messages.success(request, "Your need is posted.")
             return redirect(need)
     return render(request, "convenings/need_form.html", {"form": form, "creating": True})
@@ -150,7 +223,8 @@ def need_edit(request, pk: int):
         raise Http404
     form = NeedEditForm(request.POST or None, instance=need, user=request.user)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        with transaction.atomic():
+            form.save()
         messages.success(request, "Your changes are saved.")
         return redirect(need)
     return render(request, "convenings/need_form.html", {"form": form, "need": need})
