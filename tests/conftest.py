@@ -38,6 +38,24 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _serialized_contents_for_every_connection(django_db_setup, django_db_blocker):
+    """Let transactional tests restore the migrated pages after a browser test.
+
+    Once Playwright's event loop runs in the test thread, Django hands that
+    thread a new connection object, which lacks the database snapshot taken
+    at set-up; `serialized_rollback` would then silently restore nothing and
+    later tests would find no page tree. Keep the snapshot on the class.
+    """
+    from django.db import connections
+
+    for alias in connections:
+        connection = connections[alias]
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents is not None:
+            type(connection)._test_serialized_contents = contents
+
+
 @pytest.fixture
 def demo_site(live_server):
     """The demo content behind a live server, as people see it in the browser."""
@@ -98,7 +116,8 @@ def private_member(db, private_table):
 
 @pytest.fixture
 def facilitator(db, public_table):
-    user = UserFactory()
+    """The public table's facilitator, with the authenticator app facilitators need."""
+    user = UserFactory(with_totp=True)
     RoundTableRoleFactory(round_table=public_table, user=user, role=RoundTableRole.Role.FACILITATOR)
     return user
 

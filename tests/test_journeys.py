@@ -7,16 +7,20 @@ visible at every stop, and runs with the site's real Content-Security-Policy.
 """
 
 import re
+import time
 
 import pytest
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from commontable.demo import DEMO_ACCOUNTS
-from convenings.models import Need
+from convenings.models import ConveningPage, Need, RoundTablePage, RoundTableRole
 from recommendations.models import RecommendationPage
 from tests.browser import (
     DESKTOP,
     activate,
+    check_by_keyboard,
     choose_by_keyboard,
     fill_by_keyboard,
     screenshot,
@@ -115,6 +119,110 @@ def test_provider_posts_a_need_and_finds_it_in_the_filtered_list(page, demo_site
     activate(page, filters.get_by_role("button", name="Show needs"))
     expect(page.get_by_role("link", name=title)).to_have_count(0)
     expect(page.get_by_text("No needs match these filters.")).to_be_visible()
+
+
+def type_datetime_by_keyboard(page: Page, label: re.Pattern, month_day_year: str, clock: str):
+    """Type into a datetime-local field as a person does: date, Tab, time."""
+    field = page.get_by_label(label)
+    tab_to(page, field)
+    page.keyboard.type(month_day_year)
+    page.keyboard.press("Tab")
+    page.keyboard.type(clock)
+
+
+def authenticator_code(key: str) -> str:
+    return format_hotp_value(hotp_value(key, int(time.time()) // 30))
+
+
+def test_facilitator_schedules_records_and_moves_a_recommendation(page, browser, demo_site):
+    facilitator = account("facilitator")
+    # A table Rowan facilitates, a convening of it that has taken place, and a
+    # recommendation the table has been discussing.
+    tables = RoundTablePage.objects.filter(
+        roles__user__email=facilitator.email, roles__role=RoundTableRole.Role.FACILITATOR
+    ).order_by("path")
+    table, met, draft = next(
+        (table, met, draft)
+        for table in tables
+        for met in [
+            ConveningPage.objects.child_of(table)
+            .live()
+            .filter(starts_at__lt=timezone.now())
+            .order_by("-starts_at")
+            .first()
+        ]
+        for draft in [
+            RecommendationPage.objects.live().filter(round_table=table, stage="draft").first()
+        ]
+        if met and draft
+    )
+
+    # Sign in: password, then the authenticator app's code (facilitators need MFA).
+    page.goto(demo_site + "/accounts/login/")
+    start_from_top(page)
+    fill_by_keyboard(page, "Email", facilitator.email)
+    fill_by_keyboard(page, re.compile(r"^Password"), facilitator.password)
+    activate(page, page.get_by_role("button", name="Sign in"))
+    fill_by_keyboard(page, re.compile(r"^Code"), authenticator_code(facilitator.authenticator_key))
+    activate(page, page.get_by_role("button", name=re.compile("^Sign in$", re.I)))
+    expect(page.get_by_role("link", name="Sign out")).to_be_visible()
+
+    # Schedule the next convening from the table's page.
+    page.goto(demo_site + table.url)
+    start_from_top(page)
+    activate(page, page.get_by_role("link", name="Schedule a convening"))
+    title = "Winter shelter check-in"
+    fill_by_keyboard(page, re.compile(r"^Title"), title)
+    next_year = timezone.localdate().year + 1
+    type_datetime_by_keyboard(page, re.compile(r"^Starts"), f"0114{next_year}", "0600P")
+    type_datetime_by_keyboard(page, re.compile(r"^Ends"), f"0114{next_year}", "0800P")
+    choose_by_keyboard(page, re.compile(r"^Format"), "In person")
+    fill_by_keyboard(page, "General area", "Downtown")
+    check_by_keyboard(page, "Honoraria for peers")
+    check_by_keyboard(page, "Transit support")
+    screenshot(page, "journey-facilitator-schedule")
+    activate(page, page.get_by_role("button", name="Schedule the convening"))
+    expect(page.get_by_text(f"“{title}” is scheduled and published.")).to_be_visible()
+    expect(page.get_by_role("heading", name=title, level=1)).to_be_visible()
+    scheduled = ConveningPage.objects.get(title=title)
+    assert scheduled.live and scheduled.get_parent().specific == table
+    assert (scheduled.starts_at.year, scheduled.starts_at.month) == (next_year, 1)
+
+    # Record who came to the convening that took place, and its minutes.
+    page.goto(demo_site + met.url)
+    start_from_top(page)
+    activate(page, page.get_by_role("link", name="Record attendance and minutes"))
+    first_org = table.member_organizations.order_by("name").first()
+    fill_by_keyboard(page, first_org.name, "6", exact=True)
+    fill_by_keyboard(page, "People without an organization", "3")
+    minutes = "The table heard from outreach workers about overnight cold."
+    fill_by_keyboard(page, "Minutes", minutes)
+    activate(page, page.get_by_role("button", name="Save attendance and minutes"))
+    expect(page.get_by_text("Attendance and minutes are saved and published.")).to_be_visible()
+    expect(page.locator("main").get_by_text(minutes)).to_be_visible()
+    met.refresh_from_db()
+    counts = {row.organization_id: row.people for row in met.attendance.all()}
+    assert counts[first_org.pk] == 6 and counts[None] == 3
+
+    # Move a recommendation one stage, with a note.
+    page.goto(demo_site + draft.url)
+    start_from_top(page)
+    choose_by_keyboard(page, re.compile(r"^Action"), "Propose to the table")
+    note = "Brought to the table after the outreach report."
+    fill_by_keyboard(page, re.compile(r"^Note"), note)
+    activate(page, page.get_by_role("button", name="Change stage"))
+    expect(page.locator(".stage-banner")).to_contain_text("Proposed")
+    draft.refresh_from_db()
+    assert draft.stage == "proposed"
+
+    # Anyone can now see the move and its note on the public timeline.
+    visitor = browser.new_context(viewport=DESKTOP).new_page()
+    visitor.goto(demo_site + draft.url)
+    timeline = visitor.get_by_role("table", name="Timeline")
+    expect(timeline).to_contain_text(note)
+    expect(timeline).to_contain_text("Draft → Proposed")
+    screenshot(visitor, "journey-facilitator-public-timeline")
+    visitor.context.close()
 
 
 def page_count(pdf: bytes) -> int:
