@@ -1,9 +1,17 @@
 """factory_boy factories for the site's people, places and pages."""
 
+import base64
+import secrets
 from datetime import timedelta
 
 import factory
 import wagtail_factories
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import (
+    format_hotp_value,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
 from django.utils import timezone
 
 from commontable.models import User
@@ -20,10 +28,41 @@ from convenings.models import (
 from recommendations.models import RecommendationPage
 
 
+def totp_code(secret: str) -> str:
+    """The code an authenticator app set up with ``secret`` shows right now."""
+    return format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
+
+
+class TOTPAuthenticatorFactory(factory.django.DjangoModelFactory):
+    """An authenticator app set up for a person; ``data["secret"]`` makes its codes."""
+
+    class Meta:
+        model = Authenticator
+
+    user = factory.SubFactory("tests.factories.UserFactory")
+    type = Authenticator.Type.TOTP
+    data = factory.LazyFunction(
+        lambda: {"secret": base64.b32encode(secrets.token_bytes(20)).decode()}
+    )
+
+
 class UserFactory(factory.django.DjangoModelFactory):
+    """A person.
+
+    ``with_totp=True`` sets up an authenticator app, which facilitators and
+    administrators need before they may change anything; ``administrator=True``
+    makes a site administrator, with one.
+    """
+
     class Meta:
         model = User
         skip_postgeneration_save = True
+
+    class Params:
+        with_totp = factory.Trait(
+            totp=factory.RelatedFactory(TOTPAuthenticatorFactory, factory_related_name="user")
+        )
+        administrator = factory.Trait(is_staff=True, is_superuser=True, with_totp=True)
 
     email = factory.Sequence(lambda n: f"person{n}@example.org")
     display_name = factory.Sequence(lambda n: f"Participant {n}")

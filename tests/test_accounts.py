@@ -14,6 +14,7 @@ from allauth.mfa.totp.internal.auth import (
 from django.core import mail
 
 from commontable.models import User
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -107,8 +108,8 @@ def test_password_reset_sends_a_link(client):
     )
 
 
-def test_admin_user_form_has_a_display_name_and_no_legal_name(client, django_user_model):
-    admin = django_user_model.objects.create_superuser("root@example.org", "x", display_name="R")
+def test_admin_user_form_has_a_display_name_and_no_legal_name(client):
+    admin = UserFactory(administrator=True)
     client.force_login(admin)
     body = client.get("/admin/users/new/").content.decode()
     assert 'name="display_name"' in body

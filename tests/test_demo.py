@@ -14,6 +14,7 @@ from convenings.models import (
     RoundTablePage,
     RoundTableRole,
 )
+from tests.factories import totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +70,24 @@ def test_demo_accounts_can_sign_in(client):
             "/accounts/login/", {"login": account.email, "password": account.password}
         )
         assert response.status_code == 302, account.email
+        if account.authenticator_key:
+            assert response["Location"] == "/accounts/2fa/authenticate/", account.email
+            response = client.post(
+                response["Location"], {"code": totp_code(account.authenticator_key)}
+            )
+            assert response.status_code == 302, account.email
+        assert int(client.session["_auth_user_id"]) == User.objects.get(email=account.email).pk
         client.logout()
+
+
+def test_demo_prints_the_key_of_everyone_who_must_use_an_authenticator(capsys):
+    call_command("demo", "--no-serve")
+    out = capsys.readouterr().out
+    for account in DEMO_ACCOUNTS:
+        user = User.objects.get(email=account.email)
+        assert user.has_mfa() is bool(account.authenticator_key), account.email
+        if user.requires_mfa():
+            assert account.authenticator_key in out, account.email
 
 
 def test_demo_pages_render(client):

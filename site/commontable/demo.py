@@ -12,6 +12,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
+from allauth.mfa.models import Authenticator
 from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Site
@@ -35,16 +37,34 @@ from recommendations.models import DecisionMaker, RecommendationPage, StageChang
 
 @dataclass(frozen=True)
 class DemoAccount:
+    """A fictional person to sign in as.
+
+    Administrators and facilitators must use an authenticator app (DESIGN §6),
+    so their accounts come with a TOTP key, printed by the demo command: add it
+    to any authenticator app to get the codes sign-in asks for.
+    """
+
     role: str
     email: str
     password: str
     display_name: str
+    authenticator_key: str = ""
 
 
 DEMO_ACCOUNTS = [
-    DemoAccount("administrator", "admin@commontable.example", "demo-admin-table", "Site admin"),
     DemoAccount(
-        "facilitator", "facilitator@commontable.example", "demo-facilitate", "Rowan (facilitator)"
+        "administrator",
+        "admin@commontable.example",
+        "demo-admin-table",
+        "Site admin",
+        authenticator_key="COMMONTABLEDEMOADMINISTRATORKEY2",
+    ),
+    DemoAccount(
+        "facilitator",
+        "facilitator@commontable.example",
+        "demo-facilitate",
+        "Rowan (facilitator)",
+        authenticator_key="COMMONTABLEDEMOFACILITATORKEY234",
     ),
     DemoAccount(
         "provider", "provider@commontable.example", "demo-provider-needs", "Sam (outreach)"
@@ -52,7 +72,14 @@ DEMO_ACCOUNTS = [
     DemoAccount(
         "councillor", "councillor@commontable.example", "demo-councillor", "Councillor Ash"
     ),
-    DemoAccount("peer", "peer@commontable.example", "demo-peer-voice", "Jules (peer worker)"),
+    # Jules facilitates the members-only Vancouver table.
+    DemoAccount(
+        "peer",
+        "peer@commontable.example",
+        "demo-peer-voice",
+        "Jules (peer worker)",
+        authenticator_key="COMMONTABLEDEMOPEERWORKERKEY2345",
+    ),
 ]
 
 COMMUNITIES = [
@@ -487,6 +514,9 @@ def seed_demo() -> bool:
         hostname="127.0.0.1", port=8000
     )
     users = {account.email: _account(account) for account in DEMO_ACCOUNTS}
+    for account in DEMO_ACCOUNTS:
+        if account.authenticator_key:
+            _authenticator(users[account.email], account.authenticator_key)
     communities = {
         slug: Community.objects.get_or_create(slug=slug, defaults={"name": name, "region": region})[
             0
@@ -519,6 +549,7 @@ def seed_demo() -> bool:
 def _footprint() -> tuple[int, ...]:
     return (
         User.objects.count(),
+        Authenticator.objects.count(),
         Organization.objects.count(),
         Membership.objects.count(),
         RoundTablePage.objects.count(),
@@ -544,6 +575,15 @@ def _account(account: DemoAccount) -> User:
         user=user, email=account.email, defaults={"verified": True, "primary": True}
     )
     return user
+
+
+def _authenticator(user: User, key: str) -> None:
+    """Give the account a TOTP authenticator with the demo's published key."""
+    Authenticator.objects.get_or_create(
+        user=user,
+        type=Authenticator.Type.TOTP,
+        defaults={"data": {"secret": get_mfa_adapter().encrypt(key)}},
+    )
 
 
 def _round_table(index, spec, communities, organizations, users) -> RoundTablePage:

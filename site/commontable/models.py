@@ -1,14 +1,17 @@
 """Site-wide models: the pseudonymous user account and the home page."""
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from commontable.personal_data import registry as personal_data
 from commontable.visibility import VisiblePageManager
-from convenings.models import Community, ConveningPage, Need
+from convenings.models import Community, ConveningPage, Need, RoundTableRole
 from recommendations.models import RecommendationPage
 
 
@@ -84,6 +87,42 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self) -> str:
         """The display name."""
         return self.display_name
+
+    def requires_mfa(self) -> bool:
+        """Whether this person must use an authenticator app before changing anything (§6).
+
+        Facilitators of any round table, and everyone who can reach the Wagtail
+        admin (staff, superusers, groups given admin access), act for other
+        people and can see what members keep private. A stolen password alone
+        must not let anyone act as them.
+        """
+        return (
+            self.is_superuser
+            or self.is_staff
+            or self.round_table_roles.filter(role=RoundTableRole.Role.FACILITATOR).exists()
+            or self.has_perm("wagtailadmin.access_admin")
+        )
+
+    def has_mfa(self) -> bool:
+        """Whether this person has set up a TOTP authenticator."""
+        return is_mfa_enabled(self, [Authenticator.Type.TOTP])
+
+    def export_data(self) -> dict:
+        """Everything the site keeps about this person, ready for JSON (DESIGN §6)."""
+        return personal_data.export(self)
+
+    def delete_account(self) -> None:
+        """Delete the account and the person's data; keep their contributions without them.
+
+        Every registered kind of personal data is removed or anonymised, then
+        the account itself goes, all in one transaction: a failure leaves
+        everything as it was. Raises ``ActionRefused`` when a rule says the
+        account may not be deleted yet (the site's only administrator).
+        """
+        with transaction.atomic():
+            personal_data.check(self)
+            personal_data.erase(self)
+            self.delete()
 
 
 class HomePage(Page):

@@ -81,6 +81,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions and authentication, so a cached page is served without
+    # them, and after everything else on the way out (commontable.pagecache).
+    "commontable.pagecache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -90,8 +93,13 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "commontable.middleware.AdminContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "commontable.middleware.MultiFactorRequiredMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
+# The benchmark's own server reports each request's SQL queries in a header
+# (manage.py benchmark; commontable.middleware.QueryCountMiddleware).
+if env_bool("BENCHMARK_QUERY_COUNT", False):
+    MIDDLEWARE.insert(0, "commontable.middleware.QueryCountMiddleware")
 
 ROOT_URLCONF = "commontable.urls"
 WSGI_APPLICATION = "commontable.wsgi.application"
@@ -119,11 +127,19 @@ if os.environ.get("DATABASE_URL"):
     if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://…).")
     # Django's psycopg pool; a short timeout so an outage fails fast with a 503
-    # instead of holding a worker for the pool's default 30 seconds.
+    # instead of holding a worker for the pool's default 30 seconds. Health
+    # checks make the pool test a connection before handing it out, so the
+    # connections broken by a database restart are dropped, not used. A short
+    # reconnect_timeout makes the pool give up a failing reconnection after two
+    # seconds and start afresh on the next request, instead of backing off for
+    # ever longer (1, 2, 4… seconds): the site is back within moments of the
+    # database, with no restart.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": int(os.environ.get("DATABASE_POOL_MIN", "1")),
         "max_size": int(os.environ.get("DATABASE_POOL_MAX", "8")),
         "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "3")),
+        "reconnect_timeout": float(os.environ.get("DATABASE_POOL_RECONNECT_TIMEOUT", "2")),
     }
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 3)
 else:
@@ -147,10 +163,22 @@ if CACHE_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "commontable",
+            # A Redis outage should cost a second, not a worker's whole timeout.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
+    # Sessions are read from Redis and written to both: a signed-in request
+    # needs no session query, and nobody is signed out if Redis restarts.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Pages for visitors who are not signed in are kept this long (0 turns it off),
+# and dropped at once whenever something they show changes. Local memory is
+# per process: with several app processes, set REDIS_URL so that a change
+# reaches them all (commontable.pagecache).
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
+PAGE_CACHE_ALIAS = "default"
 
 # Accounts: pseudonymous, email-based, with allauth.
 AUTH_USER_MODEL = "commontable.User"
@@ -177,6 +205,27 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Common Table] "
 ACCOUNT_PREVENT_ENUMERATION = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Common Table"
+# allauth's limits on sign-in, sign-up, resets and the rest, stated here so the
+# numbers are on record ("amount/period/per", per ip, per signed-in user, or per
+# key: the email address, or the account for MFA codes). They count in the
+# default cache, so they hold across processes only when that is Redis
+# (REDIS_URL): `check --deploy` warns otherwise. Many people sign in from one
+# shared address at a drop-in or a convening, so per-address limits stay
+# generous and the tight limits are per account or email address.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    # Wrong passwords, and wrong MFA codes (keyed by account).
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "20/m/ip",
+    # Each request sends an email: an address gets a few reset emails an hour,
+    # so nobody can flood someone else's inbox with them.
+    "reset_password": "20/m/ip,5/h/key",
+    "reset_password_from_key": "20/m/ip",
+    "confirm_email": "1/3m/key",
+    "reauthenticate": "10/m/user",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+}
 
 # Email: printed to the console unless an SMTP host is configured.
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Common Table <noreply@localhost>")
@@ -230,6 +279,9 @@ WAGTAIL_SITE_NAME = "Common Table"
 WAGTAILADMIN_BASE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
+# Sign-in and password resets go through allauth only, with its MFA step and
+# rate limits; urls.py sends Wagtail's own sign-in page there too.
+WAGTAIL_PASSWORD_RESET_ENABLED = False
 # Shared page passwords are stored in plain text by Wagtail: never offer them.
 WAGTAIL_PRIVATE_PAGE_OPTIONS = {"password": False}
 WAGTAILDOCS_PRIVATE_COLLECTION_OPTIONS = {"password": False}
@@ -262,6 +314,11 @@ if SECURE_SSL:
     CSRF_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+# Per-address rate limits need the person's address. Behind the HTTPS proxy
+# (SECURE_SSL) that is the last X-Forwarded-For entry, the one the proxy wrote:
+# REMOTE_ADDR is the proxy itself, and one person could lock everyone out.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1" if SECURE_SSL else "0"))
 
 # Content Security Policy: our own origin only, no inline scripts.
 SECURE_CSP = {
@@ -297,6 +354,8 @@ LOGGING = {
 RATE_LIMITS = {
     "post_need": (int(os.environ.get("RATE_LIMIT_POST_NEED", "10")), 3600),
     "corroborate": (int(os.environ.get("RATE_LIMIT_CORROBORATE", "60")), 3600),
+    "export_data": (int(os.environ.get("RATE_LIMIT_EXPORT_DATA", "10")), 3600),
+    "delete_account": (int(os.environ.get("RATE_LIMIT_DELETE_ACCOUNT", "5")), 3600),
 }
 
 # Background work: Django's tasks framework. Wagtail's own small tasks run at

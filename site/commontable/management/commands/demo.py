@@ -39,7 +39,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {account.role:<14} {account.email:<34} password: {account.password}"
             )
-        self.stdout.write("  Wagtail admin: /admin/ (administrator or facilitator)\n")
+            if account.authenticator_key:
+                self.stdout.write(f"{'':<51} authenticator key: {account.authenticator_key}")
+        self.stdout.write(
+            "  Administrators and facilitators also give a code from an authenticator app:\n"
+            "  add their key to any TOTP app (type it in where it offers to scan a QR code).\n"
+            "  Wagtail admin: /admin/ (administrator or facilitator)\n"
+        )
         if options["no_serve"]:
             return
         # The notification worker runs beside the server, so follow-up emails
