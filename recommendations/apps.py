@@ -8,4 +8,5 @@ class RecommendationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from recommendations import signals  # noqa: F401  (connects the receivers)
+        # Connect the receivers and register what the app keeps about people.
+        from recommendations import personal_data, signals  # noqa: F401

@@ -1,5 +1,7 @@
 """Account forms: sign-up asks for a display name and nothing else personal."""
 
+from allauth.mfa.base.forms import ReauthenticateForm
+from allauth.mfa.utils import is_mfa_enabled
 from django import forms
 from wagtail.users.forms import UserCreationForm, UserEditForm
 
@@ -49,3 +51,52 @@ class AdminUserEditForm(UserEditForm):
     class Meta(UserEditForm.Meta):
         model = User
         fields = {"email", "display_name", "is_active", "is_superuser", "groups"}
+
+
+class DeleteAccountForm(forms.Form):
+    """Deleting an account asks for the password, an MFA code if MFA is on, and typed words."""
+
+    CONFIRMATION = "delete my account"
+
+    password = forms.CharField(
+        label="Your current password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    code = forms.CharField(
+        label="Code from your authenticator app (or a recovery code)",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
+    )
+    confirmation = forms.CharField(
+        label=f"Type “{CONFIRMATION}” to confirm",
+        help_text="This cannot be undone.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if not is_mfa_enabled(user):
+            del self.fields["code"]
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your current password.")
+        return password
+
+    def clean_confirmation(self) -> str:
+        words = " ".join(self.cleaned_data["confirmation"].lower().split())
+        if words != self.CONFIRMATION:
+            raise forms.ValidationError(f"Type “{self.CONFIRMATION}” exactly, to confirm.")
+        return words
+
+    def clean(self):
+        """Check the MFA code with allauth (its rate limit included), after the password."""
+        cleaned = super().clean()
+        if "code" in self.fields and "password" in cleaned and cleaned.get("code"):
+            mfa = ReauthenticateForm(data={"code": cleaned["code"]}, user=self.user)
+            if not mfa.is_valid():
+                for error in mfa.errors.get("code", ["That code is not right."]):
+                    self.add_error("code", error)
+        return cleaned

@@ -8,7 +8,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from commontable import views
+from commontable import page_chooser, views
 from recommendations.api import api
 from recommendations.dashboard import community_dashboard
 
@@ -19,8 +19,26 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("search/", views.search, name="search"),
+    # Wagtail's sign-in form would take a password alone, skipping allauth's
+    # MFA step and rate limits.
+    path(
+        "admin/login/",
+        RedirectView.as_view(pattern_name="account_login", query_string=True),
+    ),
+    # So would Wagtail's front-end sign-in (Django's LoginView, which also skips email
+    # verification); no page links to it, but the address answers.
+    path(
+        "_util/login/",
+        RedirectView.as_view(pattern_name="account_login", query_string=True),
+    ),
+    # Wagtail's page chooser, opened only on pages the editor may read.
+    path("admin/choose-page/<int:parent_page_id>/", page_chooser.browse),
+    path("admin/choose-page/chosen-multiple/", page_chooser.chosen_multiple),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("accounts/data/", views.account_data, name="account_data"),
+    path("accounts/delete/", views.delete_account, name="account_delete"),
+    path("accounts/deleted/", views.account_deleted, name="account_deleted"),
     path("accounts/", include("allauth.urls")),
     path("communities/<slug:slug>/", community_dashboard, name="community_dashboard"),
     path("", include("convenings.urls")),

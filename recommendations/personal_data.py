@@ -1,0 +1,165 @@
+"""The personal data this app keeps: endorsements, follow-through records, follows, news.
+
+Registered in the site's personal-data registry (``commontable.personal_data``)
+when the app loads. Endorsements, stage changes and funding entries are the
+public record of what organizations and tables did, so deleting an account
+keeps them and takes the person's name off them (DESIGN §6); follows and
+notifications are the person's own and go.
+"""
+
+from django_tasks_db.models import DBTaskResult
+
+from commontable.personal_data import PersonalData, registry
+from recommendations.models import Endorsement, Follow, FundingCommitment, Notification, StageChange
+from recommendations.notifications import send_digest, send_notification, send_stale_reminder
+
+
+def export_endorsements(user) -> list[dict]:
+    return [
+        {
+            "recommendation": endorsement.recommendation.title,
+            "organization": endorsement.organization.name,
+            "statement": endorsement.statement,
+            "endorsed_on": endorsement.endorsed_on,
+        }
+        for endorsement in Endorsement.objects.filter(representative=user).select_related(
+            "recommendation", "organization"
+        )
+    ]
+
+
+def export_stage_changes(user) -> list[dict]:
+    return [
+        {
+            "recommendation": change.recommendation.title,
+            "from": change.get_from_stage_display(),
+            "to": change.get_to_stage_display(),
+            "at": change.at,
+            "note": change.note,
+            "link": change.link,
+        }
+        for change in StageChange.objects.filter(by=user).select_related("recommendation")
+    ]
+
+
+def export_funding(user) -> list[dict]:
+    return [
+        {
+            "recommendation": commitment.recommendation.title,
+            "funder": commitment.funder,
+            "amount": commitment.amount,
+            "committed_on": commitment.committed_on,
+            "status": commitment.get_status_display(),
+            "reference": commitment.reference,
+            "recorded": commitment.created_at,
+        }
+        for commitment in FundingCommitment.objects.filter(recorded_by=user).select_related(
+            "recommendation"
+        )
+    ]
+
+
+def export_follows(user) -> list[dict]:
+    # Named only while the person may still see it, as on their follows page.
+    return [
+        {
+            "kind": follow.get_kind_display(),
+            "following": str(follow.target) if follow.available else "no longer available to you",
+            "frequency": follow.get_frequency_display(),
+            "since": follow.created_at,
+        }
+        for follow in Follow.objects.filter(user=user)
+        .with_availability(user)
+        .select_related("recommendation", "round_table", "community", "tag")
+    ]
+
+
+def export_notifications(user) -> list[dict]:
+    return [
+        {
+            "subject": notification.subject,
+            "body": notification.body,
+            "address": notification.url,
+            "created": notification.created_at,
+            "sent": notification.sent_at,
+            "frequency": notification.get_frequency_display(),
+        }
+        for notification in Notification.objects.filter(user=user)
+    ]
+
+
+def erase_notifications(user) -> None:
+    """Remove the person's news and the queued tasks that would have sent it to them.
+
+    The tasks' arguments are ids (of the person, or of their notifications),
+    so they are found by task and argument in the database-backed queue.
+    """
+    notification_ids = set(Notification.objects.filter(user=user).values_list("pk", flat=True))
+    by_argument = {
+        send_notification.module_path: notification_ids,
+        send_digest.module_path: {user.pk},
+        send_stale_reminder.module_path: {user.pk},
+    }
+    queued = DBTaskResult.objects.filter(task_path__in=by_argument)
+    DBTaskResult.objects.filter(
+        pk__in=[
+            result.pk
+            for result in queued.only("pk", "task_path", "args_kwargs")
+            if (result.args_kwargs.get("args") or [None])[0] in by_argument[result.task_path]
+        ]
+    ).delete()
+    Notification.objects.filter(user=user).delete()
+
+
+registry.register(
+    PersonalData(
+        key="endorsements",
+        label="Endorsements you gave for your organizations",
+        kept="Kept as the organization's endorsement, with no representative named.",
+        covers=("recommendations.Endorsement.representative",),
+        export=export_endorsements,
+        erase=lambda user: Endorsement.objects.filter(representative=user).update(
+            representative=None
+        ),
+    )
+)
+registry.register(
+    PersonalData(
+        key="stage_changes",
+        label="Stage changes and decisions you recorded",
+        kept="Kept on each recommendation's public timeline, with no name.",
+        covers=("recommendations.StageChange.by",),
+        export=export_stage_changes,
+        erase=lambda user: StageChange.objects.filter(by=user).update(by=None),
+    )
+)
+registry.register(
+    PersonalData(
+        key="funding_commitments",
+        label="Funding commitments you recorded",
+        kept="Kept in each recommendation's funding ledger, with no name.",
+        covers=("recommendations.FundingCommitment.recorded_by",),
+        export=export_funding,
+        erase=lambda user: FundingCommitment.objects.filter(recorded_by=user).update(
+            recorded_by=None
+        ),
+    )
+)
+registry.register(
+    PersonalData(
+        key="follows",
+        label="What you follow, and how often you asked to hear",
+        covers=("recommendations.Follow.user",),
+        export=export_follows,
+        erase=lambda user: Follow.objects.filter(user=user).delete(),
+    )
+)
+registry.register(
+    PersonalData(
+        key="notifications",
+        label="Notifications and digests sent or waiting to be sent to you",
+        covers=("recommendations.Notification.user",),
+        export=export_notifications,
+        erase=erase_notifications,
+    )
+)
