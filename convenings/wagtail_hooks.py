@@ -1,6 +1,13 @@
 """Admin menus for the people and places behind the round tables."""
 
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.chooser import (
+    ChooseResultsView,
+    ChooseView,
+    SnippetChooserViewSet,
+    SnippetChosenMultipleView,
+    SnippetChosenView,
+)
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from convenings.models import Community, Membership, Need, Organization, RoundTableRole
@@ -19,7 +26,10 @@ class OrganizationViewSet(SnippetViewSet):
     icon = "group"
     list_display = ["name", "kind", "peer_led"]
     list_filter = ["kind", "peer_led"]
+    # Searched in the database: the search index autocompletes names only, and asking it
+    # for the description fails on SQLite.
     search_fields = ["name", "description"]
+    search_backend_name = None
     ordering = ["name"]
 
 
@@ -40,6 +50,54 @@ class RoundTableRoleViewSet(SnippetViewSet):
     ordering = ["round_table__title"]
 
 
+class VisibleNeeds:
+    """Chooser views that offer and return only the needs this editor may see (DESIGN §6).
+
+    An agenda item links needs through this chooser; without the rule, a
+    facilitator of one table could list another table's members-only needs.
+    """
+
+    def get_object_list(self):
+        return Need.objects.visible_to(self.request.user)
+
+    def filter_object_list(self, objects):
+        # The search index cannot apply the visibility rule: a search runs over every
+        # need and is then narrowed to the visible ones (as NeedQuerySet.matching does).
+        if not (self.filter_form.is_valid() and self.filter_form.cleaned_data.get("q")):
+            return super().filter_object_list(objects)
+        found = super().filter_object_list(Need.objects.all())
+        return objects.filter(pk__in=[need.pk for need in found])
+
+    def get_object(self, pk):
+        return self.get_object_list().get(pk=pk)
+
+    def get_objects(self, pks):
+        return self.get_object_list().filter(pk__in=pks)
+
+
+class NeedChooseView(VisibleNeeds, ChooseView):
+    pass
+
+
+class NeedChooseResultsView(VisibleNeeds, ChooseResultsView):
+    pass
+
+
+class NeedChosenView(VisibleNeeds, SnippetChosenView):
+    pass
+
+
+class NeedChosenMultipleView(VisibleNeeds, SnippetChosenMultipleView):
+    pass
+
+
+class NeedChooserViewSet(SnippetChooserViewSet):
+    choose_view_class = NeedChooseView
+    choose_results_view_class = NeedChooseResultsView
+    chosen_view_class = NeedChosenView
+    chosen_multiple_view_class = NeedChosenMultipleView
+
+
 class NeedViewSet(SnippetViewSet):
     model = Need
     icon = "help"
@@ -48,8 +106,11 @@ class NeedViewSet(SnippetViewSet):
     add_to_admin_menu = True
     list_display = ["title", "community", "organization", "urgency", "status", "visibility"]
     list_filter = ["community", "urgency", "status", "visibility"]
+    # Searched in the database, as for organizations.
     search_fields = ["title", "description"]
+    search_backend_name = None
     ordering = ["-created_at"]
+    chooser_viewset_class = NeedChooserViewSet
 
 
 class PeopleAndPlacesGroup(SnippetViewSetGroup):

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Case, Count, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from modelcluster.contrib.taggit import ClusterTaggableManager
@@ -77,7 +77,10 @@ class RecommendationQuerySet(VisiblePageQuerySet):
         terms = search_terms(query)
         if not terms:
             return self.none()
-        matches = get_search_backend().search(terms, RecommendationPage, order_by_relevance=False)
+        # Only the ids are loaded: the matches are narrowed by this QuerySet next.
+        matches = get_search_backend().search(
+            terms, RecommendationPage.objects.only("pk").order_by(), order_by_relevance=False
+        )
         return self.filter(pk__in=[page.pk for page in matches])
 
     def with_corroboration(self):
@@ -245,6 +248,8 @@ class RecommendationPage(Page):
 
     class Meta:
         verbose_name = "recommendation"
+        # "Recently moved" lists (the home page, ?sort=moved) read the newest moves first.
+        indexes = [models.Index(fields=["stage_changed_at"], name="recommendation_moved_idx")]
 
     # Clarity ---------------------------------------------------------------
 
@@ -749,6 +754,29 @@ class FundingCommitment(models.Model):
         return f"${self.amount:,.2f} from {self.funder}"
 
 
+class FollowQuerySet(models.QuerySet):
+    """Follows, with whether their person may still see what each one names."""
+
+    def with_availability(self, user):
+        """Annotate ``available``: whether ``user`` may still see what each follow names.
+
+        A follow outlives its person's access to a members-only page (they can
+        still stop it); the page is named only while they may see it.
+        """
+        visible_pages = VisiblePageQuerySet(Page).visible_to(user).values("pk")
+        return self.annotate(
+            available=Case(
+                When(Q(recommendation__isnull=True, round_table__isnull=True), then=Value(True)),
+                When(
+                    Q(recommendation__in=visible_pages) | Q(round_table__in=visible_pages),
+                    then=Value(True),
+                ),
+                default=Value(False),
+                output_field=models.BooleanField(),
+            )
+        )
+
+
 class Follow(models.Model):
     """A person following a recommendation, a round table, a community or a tag."""
 
@@ -782,6 +810,8 @@ class Follow(models.Model):
         max_length=20, choices=Frequency.choices, default=Frequency.IMMEDIATE
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = FollowQuerySet.as_manager()
 
     class Meta:
         ordering = ["kind", "created_at"]

@@ -12,11 +12,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
-from wagtail.models import Page
 
 from commontable.errors import ActionRefused
 from commontable.pagination import paginate
-from commontable.visibility import VisiblePageQuerySet
 from convenings.models import Community, RoundTablePage
 from recommendations.filters import RecommendationFilter
 from recommendations.forms import (
@@ -204,7 +202,7 @@ def recommendation_csv(request):
     for recommendation in recommendations.qs:
         writer.writerow(
             [
-                request.build_absolute_uri(recommendation.url),
+                request.build_absolute_uri(recommendation.get_url(request=request)),
                 *(spreadsheet_safe(value(recommendation)) for _, value in CSV_COLUMNS),
             ]
         )
@@ -251,7 +249,8 @@ def follow_target(user, kind: str, target: str):
     """The thing to follow, if it exists and this person may see it; otherwise None."""
     if kind == "tag":
         return Tag.objects.filter(slug=target).first()
-    if not target.isdecimal() or not target.isascii():
+    # Only an id: digits, and no more than any id can be (SQLite cannot compare more).
+    if not target.isdecimal() or not target.isascii() or int(target) > 2**63 - 1:
         return None
     if kind == "recommendation":
         return RecommendationPage.objects.visible_to(user).filter(pk=target).first()
@@ -266,16 +265,20 @@ def follow(request):
     """Follow a recommendation, round table, community or tag."""
     form = FollowForm(request.POST)
     back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+    # A path on this site only: anything else (a bare word would be looked up as a URL
+    # name by ``redirect``) goes back to the follows page.
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}
+    ):
         back = reverse("follows")
     if not form.is_valid():
         messages.error(request, form_errors(form))
-        return redirect(back or reverse("follows"))
+        return redirect(back)
     kind = form.cleaned_data["kind"]
     target = follow_target(request.user, kind, form.cleaned_data["target"])
     if target is None:
         messages.error(request, "There is nothing by that name to follow.")
-        return redirect(back or reverse("follows"))
+        return redirect(back)
     Follow.objects.update_or_create(
         user=request.user,
         kind=kind,
@@ -286,24 +289,15 @@ def follow(request):
         request,
         f"You follow {target}. You will hear about stage changes, funding and new convenings.",
     )
-    return redirect(back or reverse("follows"))
+    return redirect(back)
 
 
 @login_required
 def follows(request):
     """Your follows, with a way to stop each; what you can no longer see is not named."""
-    follows = list(
-        request.user.follows.select_related("recommendation", "round_table", "community", "tag")
+    follows = request.user.follows.with_availability(request.user).select_related(
+        "recommendation", "round_table", "community", "tag"
     )
-    page_ids = [f.recommendation_id or f.round_table_id for f in follows]
-    visible_pages = set(
-        VisiblePageQuerySet(Page)
-        .visible_to(request.user)
-        .filter(pk__in=[pk for pk in page_ids if pk])
-        .values_list("pk", flat=True)
-    )
-    for item, page_id in zip(follows, page_ids, strict=True):
-        item.available = page_id is None or page_id in visible_pages
     return render(request, "recommendations/follows.html", {"follows": follows})
 
 
