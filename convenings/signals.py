@@ -3,13 +3,28 @@
 A table's access changes when it is published (members-only switched, member
 organizations changed), when someone gets or loses a role on it, and when
 someone joins or leaves one of its member organizations.
+
+Needs, corroborations, registrations and the names of places, organizations
+and facilitators show on public pages, so changing them refreshes the cached
+pages.
 """
 
-from django.db.models.signals import post_delete, post_save, pre_delete
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 from wagtail.signals import page_published, post_page_move
 
-from convenings.models import Membership, Need, RoundTablePage, RoundTableRole
+from commontable import pagecache
+from convenings.models import (
+    Community,
+    Corroboration,
+    Membership,
+    Need,
+    Organization,
+    Registration,
+    RoundTablePage,
+    RoundTableRole,
+    TaggedNeed,
+)
 
 
 @receiver(page_published, sender=RoundTablePage)
@@ -48,3 +63,16 @@ def keep_private_needs_private(sender, instance, **kwargs):
     """Needs of a deleted members-only table stay members-only (seen by nobody but posters)."""
     if instance.members_only:
         Need.objects.filter(round_table=instance).update(visibility=Need.Visibility.MEMBERS)
+
+
+@receiver([post_save, post_delete], sender=Need)
+@receiver([post_save, post_delete], sender=TaggedNeed)
+@receiver([post_save, post_delete], sender=Corroboration)
+@receiver([post_save, post_delete], sender=Registration)
+@receiver([post_save, post_delete], sender=RoundTableRole)
+@receiver([post_save, post_delete], sender=Community)
+@receiver([post_save, post_delete], sender=Organization)
+@receiver(m2m_changed, sender=Organization.communities.through)
+def refresh_cached_pages(sender, **kwargs):
+    """Posted, edited or withdrawn needs and corroborations, places left, names: all public."""
+    pagecache.invalidate()

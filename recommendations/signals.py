@@ -1,11 +1,19 @@
-"""Reactions to changes: linked needs are being addressed; followers hear the news."""
+"""Reactions to changes: linked needs are being addressed; followers hear the news;
+cached pages are refreshed.
+"""
 
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from wagtail.signals import page_published
 
+from commontable import pagecache
 from convenings.models import ConveningPage, Need
-from recommendations.models import FundingCommitment, RecommendationPage, StageChange
+from recommendations.models import (
+    Endorsement,
+    FundingCommitment,
+    RecommendationPage,
+    StageChange,
+)
 from recommendations.notifications import convening_news, recommendation_news
 
 
@@ -55,3 +63,11 @@ def tell_followers_about_a_new_convening(sender, instance, revision, **kwargs):
     """Only the first publication schedules a convening; later edits are not news."""
     if instance.revisions.count() <= 1 or instance.first_published_at == instance.last_published_at:
         convening_news(instance)
+
+
+@receiver([post_save, post_delete], sender=StageChange)
+@receiver([post_save, post_delete], sender=FundingCommitment)
+@receiver([post_save, post_delete], sender=Endorsement)
+def refresh_cached_pages(sender, **kwargs):
+    """Stage changes (every move writes one), funding and endorsements show on public pages."""
+    pagecache.invalidate()
