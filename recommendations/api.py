@@ -7,13 +7,14 @@ pages, so the API never shows what the site would not.
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import django_filters
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Field, NinjaAPI, Query, Schema
+from django.urls import register_converter
+from ninja import Field, NinjaAPI, Path, Query, Schema
 from ninja.errors import ValidationError
 from ninja.pagination import PaginationBase, paginate
 from pydantic import create_model
@@ -56,7 +57,7 @@ class InvalidParameter(Schema):
 
 
 class InvalidQuery(Schema):
-    """The query parameters that could not be used."""
+    """The parameters (of the query string or the path) that could not be used."""
 
     detail: list[InvalidParameter]
 
@@ -65,6 +66,14 @@ class InvalidQuery(Schema):
 def invalid_query(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     """Bad query parameters are the client's to fix: 400, naming each parameter."""
     return api.create_response(request, {"detail": exc.errors}, status=400)
+
+
+# The largest id a database here holds. A bigger number is refused with a 400 before it
+# reaches the database, which could not compare it (SQLite raises OverflowError).
+ObjectId = Annotated[int, Path(..., ge=1, le=2**63 - 1, description="The object's id.")]
+# A slug is letters, digits, hyphens and underscores; anything else (a NUL byte, which
+# PostgreSQL cannot even compare) is refused with a 400 before any lookup.
+Slug = Annotated[str, Path(..., pattern=r"^[-\w]+$", description="The object's slug.")]
 
 
 def valid_filter(filterset: django_filters.FilterSet) -> django_filters.FilterSet:
@@ -137,11 +146,15 @@ def query_parameters(filterset_class: type[django_filters.FilterSet], name: str)
         label = declared.label or parameter.replace("_", " ").capitalize()
         extra: dict[str, Any] = {}
         if choices := declared.extra.get("choices"):
-            extra["enum"] = [str(value) for value, _ in choices]
+            # Empty means "any", as the page's own form sends it (``?stage=&…``).
+            extra["enum"] = ["", *(str(value) for value, _ in choices)]
         if isinstance(declared, django_filters.ModelChoiceFilter):
             label = f"{label} (by slug)"
         if max_length := declared.extra.get("max_length"):
             extra["maxLength"] = max_length
+        if "enum" not in extra:
+            # No value holds a NUL character (PostgreSQL cannot compare one): a 400.
+            extra["pattern"] = r"^[^\u0000]*$"
         # Typed ``str`` with a None default: absent means "not filtered", and
         # the schema shows a plain string (with its choices) rather than a union.
         fields[parameter] = (
@@ -472,10 +485,10 @@ def recommendation_list(request: HttpRequest, filters: Query[RecommendationQuery
 
 @api.get(
     "/recommendations/{int:id}",
-    response={200: RecommendationDetail, 404: NotFound},
+    response={200: RecommendationDetail, 400: InvalidQuery, 404: NotFound},
     tags=["recommendations"],
 )
-def recommendation_detail(request: HttpRequest, id: int) -> RecommendationPage:
+def recommendation_detail(request: HttpRequest, id: ObjectId) -> RecommendationPage:
     """One recommendation: clarity, stage history, endorsements and funding ledger."""
     return get_object_or_404(
         recommendations_for(request).prefetch_related(
@@ -495,15 +508,23 @@ def recommendation_detail(request: HttpRequest, id: int) -> RecommendationPage:
 def need_list(request: HttpRequest, filters: Query[NeedQuery]) -> QuerySet:
     """Needs, filtered, searched and sorted like /needs/."""
     needs = NeedFilter(
-        request.GET, queryset=Need.objects.visible_to(request.user).for_listing(), user=request.user
+        request.GET,
+        queryset=Need.objects.visible_to(request.user).for_listing().select_related("round_table"),
+        user=request.user,
     )
     return valid_filter(needs).qs
 
 
-@api.get("/needs/{int:id}", response={200: NeedDetail, 404: NotFound}, tags=["needs"])
-def need_detail(request: HttpRequest, id: int) -> Need:
+@api.get(
+    "/needs/{int:id}",
+    response={200: NeedDetail, 400: InvalidQuery, 404: NotFound},
+    tags=["needs"],
+)
+def need_detail(request: HttpRequest, id: ObjectId) -> Need:
     """One need."""
-    return get_object_or_404(Need.objects.visible_to(request.user).for_listing(), pk=id)
+    return get_object_or_404(
+        Need.objects.visible_to(request.user).for_listing().select_related("round_table"), pk=id
+    )
 
 
 # Round tables and convenings -------------------------------------------------------------
@@ -518,7 +539,11 @@ def round_tables_for(request: HttpRequest) -> QuerySet:
     )
 
 
-@api.get("/round-tables", response=list[RoundTableOut], tags=["round tables"])
+@api.get(
+    "/round-tables",
+    response={200: list[RoundTableOut], 400: InvalidQuery},
+    tags=["round tables"],
+)
 @paginate(PageNumbers)
 def round_table_list(request: HttpRequest) -> QuerySet:
     """Round tables, by community."""
@@ -526,9 +551,11 @@ def round_table_list(request: HttpRequest) -> QuerySet:
 
 
 @api.get(
-    "/round-tables/{slug}", response={200: RoundTableDetail, 404: NotFound}, tags=["round tables"]
+    "/round-tables/{slug}",
+    response={200: RoundTableDetail, 400: InvalidQuery, 404: NotFound},
+    tags=["round tables"],
 )
-def round_table_detail(request: HttpRequest, slug: str) -> RoundTablePage:
+def round_table_detail(request: HttpRequest, slug: Slug) -> RoundTablePage:
     """One round table, with its purpose and member organizations."""
     return get_object_or_404(
         round_tables_for(request).prefetch_related("member_organizations"), slug=slug
@@ -544,7 +571,7 @@ def convenings_for(request: HttpRequest) -> QuerySet:
     )
 
 
-@api.get("/convenings", response=list[ConveningOut], tags=["convenings"])
+@api.get("/convenings", response={200: list[ConveningOut], 400: InvalidQuery}, tags=["convenings"])
 @paginate(PageNumbers)
 def convening_list(request: HttpRequest) -> QuerySet:
     """Convenings, past and upcoming, by start time."""
@@ -552,9 +579,11 @@ def convening_list(request: HttpRequest) -> QuerySet:
 
 
 @api.get(
-    "/convenings/{int:id}", response={200: ConveningDetail, 404: NotFound}, tags=["convenings"]
+    "/convenings/{int:id}",
+    response={200: ConveningDetail, 400: InvalidQuery, 404: NotFound},
+    tags=["convenings"],
 )
-def convening_detail(request: HttpRequest, id: int) -> ConveningPage:
+def convening_detail(request: HttpRequest, id: ObjectId) -> ConveningPage:
     """One convening, without its address or meeting link."""
     return get_object_or_404(convenings_for(request), pk=id)
 
@@ -562,7 +591,9 @@ def convening_detail(request: HttpRequest, id: int) -> ConveningPage:
 # Communities ---------------------------------------------------------------------------
 
 
-@api.get("/communities", response=list[CommunityOut], tags=["communities"])
+@api.get(
+    "/communities", response={200: list[CommunityOut], 400: InvalidQuery}, tags=["communities"]
+)
 @paginate(PageNumbers)
 def community_list(request: HttpRequest) -> QuerySet:
     """Communities, by name."""
@@ -570,8 +601,34 @@ def community_list(request: HttpRequest) -> QuerySet:
 
 
 @api.get(
-    "/communities/{slug}", response={200: CommunityDetail, 404: NotFound}, tags=["communities"]
+    "/communities/{slug}",
+    response={200: CommunityDetail, 400: InvalidQuery, 404: NotFound},
+    tags=["communities"],
 )
-def community_detail(request: HttpRequest, slug: str) -> Community:
+def community_detail(request: HttpRequest, slug: Slug) -> Community:
     """One community, with the round tables serving it that this reader may see."""
     return get_object_or_404(Community, slug=slug)
+
+
+# Anything else under /api/v1/ --------------------------------------------------------------
+
+
+class RestOfPath:
+    """Whatever is left of the path, new lines included (Django's ``path`` stops at one)."""
+
+    regex = r"[\s\S]+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(RestOfPath, "rest_of_path")
+
+
+@api.get("/{rest_of_path:rest}", include_in_schema=False)
+def not_found(request: HttpRequest, rest: str) -> HttpResponse:
+    """An address the API does not have is a JSON 404 like the API's others, not a page."""
+    raise Http404

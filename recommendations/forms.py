@@ -3,6 +3,7 @@
 from django import forms
 from django.utils import timezone
 
+from convenings.forms import PageChoiceField
 from convenings.models import ConveningPage, Organization
 from recommendations.stages import FundingStatus, Stage
 
@@ -54,7 +55,7 @@ class StageForm(forms.Form):
     action = forms.ChoiceField(choices=ACTIONS)
     # The stage the person saw when they chose: if it moved meanwhile, they look again.
     seen_stage = forms.ChoiceField(choices=Stage.choices, widget=forms.HiddenInput)
-    convening = forms.ModelChoiceField(
+    convening = PageChoiceField(
         queryset=ConveningPage.objects.none(),
         required=False,
         help_text="For an endorsement: the convening where the table agreed.",
