@@ -2,11 +2,11 @@
 
 import django_filters
 from django import forms
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
 from taggit.models import Tag
 
 from commontable.filtering import SearchAndSortFilterSet
-from convenings.models import Community, Need, RoundTablePage
+from convenings.models import Community, Need, RoundTablePage, TaggedNeed
 
 
 class NeedFilter(SearchAndSortFilterSet):
@@ -55,9 +55,12 @@ class NeedFilter(SearchAndSortFilterSet):
     def __init__(self, data=None, *args, user, **kwargs):
         super().__init__(data, *args, **kwargs)
         # Only tags of needs this person may see: a tag can say too much on its own.
+        # Asked tag by tag (there are few tags and many needs), each stopping at its
+        # first visible need.
+        visible = self.queryset.order_by().values("pk")
         self.filters["tag"].queryset = Tag.objects.filter(
-            convenings_taggedneed_items__content_object__in=self.queryset.values("pk")
-        ).distinct()
+            Exists(TaggedNeed.objects.filter(tag=OuterRef("pk"), content_object__in=visible))
+        )
         self.filters["round_table"].queryset = RoundTablePage.objects.visible_to(user).order_by(
             "title"
         )

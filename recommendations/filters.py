@@ -2,12 +2,12 @@
 
 import django_filters
 from django import forms
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from taggit.models import Tag
 
 from commontable.filtering import SearchAndSortFilterSet
 from convenings.models import Community
-from recommendations.models import RecommendationPage
+from recommendations.models import RecommendationPage, TaggedRecommendation
 from recommendations.stages import DecisionMaker, Stage
 
 
@@ -67,12 +67,13 @@ class RecommendationFilter(SearchAndSortFilterSet):
 
     def __init__(self, data=None, queryset=None, **kwargs):
         super().__init__(data, queryset=queryset, **kwargs)
-        # Only tags of recommendations this person may see.
+        # Only tags of recommendations this person may see, asked tag by tag.
+        visible = self.queryset.order_by().values("pk")
         self.filters["tag"].queryset = Tag.objects.filter(
-            recommendations_taggedrecommendation_items__content_object__in=self.queryset.values(
-                "pk"
+            Exists(
+                TaggedRecommendation.objects.filter(tag=OuterRef("pk"), content_object__in=visible)
             )
-        ).distinct()
+        )
 
     def filter_funding(self, queryset, name, value):
         # The queryset comes from ``for_listing()``, which annotates ``committed``.

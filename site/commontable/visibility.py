@@ -33,16 +33,35 @@ def restriction_admits(restriction: PageViewRestriction, user) -> bool:
     return False
 
 
+def closed_sections(user) -> list[str]:
+    """The tree paths of the private sections this user may not enter.
+
+    Looked up once per user object, as ``user_group_ids`` is: in a request,
+    once for every listing on the page rather than once per listing.
+    """
+    if not hasattr(user, "_commontable_closed_sections"):
+        restrictions = PageViewRestriction.objects.select_related("page").prefetch_related("groups")
+        user._commontable_closed_sections = [
+            restriction.page.path
+            for restriction in restrictions
+            if not restriction_admits(restriction, user)
+        ]
+    return user._commontable_closed_sections
+
+
 class VisiblePageQuerySet(PageQuerySet):
     """Wagtail's page QuerySet with the site's one visibility rule."""
 
     def hidden_from_q(self, user) -> Q:
-        """A Q matching pages inside a private section this user may not enter."""
+        """A Q matching pages inside a private section this user may not enter.
+
+        A page is in a section when its tree path begins with the section's
+        (treebeard's materialised path), a lookup the search backends can
+        apply too.
+        """
         q = Q()
-        restrictions = PageViewRestriction.objects.select_related("page").prefetch_related("groups")
-        for restriction in restrictions:
-            if not restriction_admits(restriction, user):
-                q |= self.descendant_of_q(restriction.page, inclusive=True)
+        for path in closed_sections(user):
+            q |= Q(path__startswith=path)
         return q if q else Q(pk__in=[])
 
     def visible_to(self, user):
