@@ -216,7 +216,7 @@ RULES = {
     "api/v1/convenings/<int:id>": page(),
     "api/v1/communities": Rule(get=200),
     "api/v1/communities/<slug>": page(),
-    "api/v1/<rest:rest>": Rule(get=404),
+    "api/v1/<rest_of_path:rest>": Rule(get=404),
     # Wagtail documents: none are published on this site.
     "documents/^(\\d+)/(.*)$": Rule(get=404),
     "documents/authenticate_with_password/<int:restriction_id>/": Rule(get=404),
