@@ -523,3 +523,32 @@ def test_the_only_administrator_cannot_delete_their_account(db):
     response = delete(client)
     assert "only site administrator" in response.content.decode()
     assert User.objects.filter(pk=administrator.pk).exists()
+
+
+# Deletion by an administrator, in the Wagtail admin --------------------------------
+
+
+@pytest.fixture
+def administrator(db):
+    return UserFactory(administrator=True)
+
+
+def test_admin_deleting_a_person_removes_their_data_too(person, administrator):
+    admin = signed_in(administrator)
+    url = f"/admin/users/delete/{person.pk}/"
+    assert admin.get(url).status_code == 200
+    response = admin.post(url)
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=person.pk).exists()
+    assert rows_mentioning(*NEEDLES) == []
+    assert Need.objects.filter(title="Night-time drop-in").exists(), "contributions stay"
+
+
+def test_admin_bulk_deletion_removes_their_data_too(person, administrator):
+    admin = signed_in(administrator)
+    url = f"/admin/bulk/commontable/user/delete/?id={person.pk}"
+    assert admin.get(url).status_code == 200
+    response = admin.post(url)
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=person.pk).exists()
+    assert rows_mentioning(*NEEDLES) == []

@@ -217,6 +217,12 @@ RULES = {
     "api/v1/communities": Rule(get=200),
     "api/v1/communities/<slug>": page(),
     "api/v1/<rest_of_path:rest>": Rule(get=404),
+    # Our subclass of Wagtail's user deletion (it erases the person's data too); GET
+    # only, so the matrix never deletes anyone: its confirmation page is for
+    # administrators alone.
+    "admin/users/delete/<int:pk>/": Rule(
+        get=When("admin_access", When("administrator", 200, REFUSED), SIGNIN), gate=False
+    ),
     # Wagtail documents: none are published on this site.
     "documents/^(\\d+)/(.*)$": Rule(get=404),
     "documents/authenticate_with_password/<int:restriction_id>/": Rule(get=404),
@@ -342,6 +348,7 @@ KWARG_SOURCES = {
     ("<page_view_restriction_id>", "page_id"): "restricted_pages",
     ("authenticate_with_password", "restriction_id"): "missing",
     ("v1", "rest"): "missing",
+    ("delete", "pk"): "people",
     ("choose-page", "parent_page_id"): "tables",
     ("chosen", "pk"): "needs",
 }
@@ -780,6 +787,7 @@ def build_world() -> World:
         "restrictions": [Target("members-only restriction", EVERY_ROLE, pk=restriction.pk)],
         "restricted_pages": [private],
         "missing": [Target("nothing", frozenset(), pk=999999, slug="no-such-thing")],
+        "people": [Target("a member's account", EVERY_ROLE, pk=users["member"].pk)],
     }
     # The home page and the round-table index show only what each person may see.
     pages = {page.pk: EVERYTHING for page in Page.objects.filter(depth__in=[2, 3])}

@@ -1,9 +1,13 @@
 """Site-wide Wagtail hooks."""
 
+from django.db import transaction
 from django.http import Http404
 from wagtail import hooks
 from wagtail.models import Page
+from wagtail.users.views.bulk_actions.delete import DeleteBulkAction
 
+from commontable.errors import ActionRefused
+from commontable.personal_data import registry as personal_data
 from commontable.visibility import VisiblePageQuerySet, restriction_admits
 
 
@@ -24,3 +28,23 @@ def hide_private_pages(page, request, serve_args, serve_kwargs):
 def choose_only_visible_pages(pages, request):
     """The admin's page chooser offers only pages this editor may read."""
     return pages.exclude(VisiblePageQuerySet(Page).hidden_from_q(request.user))
+
+
+# Registered after Wagtail's own, so it takes the place of its bulk delete.
+@hooks.register("register_bulk_action", order=100)
+class DeleteUsersWithTheirData(DeleteBulkAction):
+    """Bulk deletion of people removes their data as their own deletion does."""
+
+    def check_perm(self, obj):
+        try:
+            personal_data.check(obj)
+        except ActionRefused:
+            return False
+        return super().check_perm(obj)
+
+    @classmethod
+    def execute_action(cls, objects, model=None, **kwargs):
+        with transaction.atomic():
+            for user in objects:
+                user.delete_account()
+        return len(objects), 0
