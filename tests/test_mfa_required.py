@@ -14,6 +14,7 @@ from tests.factories import (
     NeedFactory,
     RecommendationPageFactory,
     RoundTableRoleFactory,
+    TOTPAuthenticatorFactory,
     UserFactory,
     totp_code,
 )
@@ -257,3 +258,47 @@ def test_wagtails_own_sign_in_form_cannot_skip_the_code(client):
 
 def test_wagtails_password_reset_is_off(client):
     assert client.get("/admin/password_reset/").status_code == 404
+
+
+# Keeping it on ------------------------------------------------------------------------
+
+DEACTIVATE_TOTP = "/accounts/2fa/totp/deactivate/"
+
+
+def signed_in_with_code(client, user):
+    """Sign in through the real forms: password, then the authenticator app's code."""
+    EmailAddress.objects.get_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
+    secret = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP).data["secret"]
+    response = client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    assert response.status_code == 302, response.content.decode()
+    response = client.post("/accounts/2fa/authenticate/", {"code": totp_code(secret)})
+    assert response.status_code == 302, response.content.decode()
+    # Turning MFA off asks for the password again, as allauth does for account changes.
+    response = client.post("/accounts/reauthenticate/", {"password": PASSWORD})
+    assert response.status_code == 302, response.content.decode()
+    return client
+
+
+def test_a_facilitator_cannot_turn_totp_off_and_is_told_why(client, facilitator):
+    signed_in_with_code(client, facilitator)
+    response = client.post(DEACTIVATE_TOTP)
+    assert response.status_code == 200
+    assert "must keep two-factor authentication on" in response.content.decode()
+    assert Authenticator.objects.filter(user=facilitator, type="totp").exists()
+
+
+def test_an_administrator_cannot_turn_totp_off(client):
+    administrator = UserFactory(administrator=True)
+    signed_in_with_code(client, administrator)
+    client.post(DEACTIVATE_TOTP)
+    assert Authenticator.objects.filter(user=administrator, type="totp").exists()
+
+
+def test_a_member_may_turn_totp_off(client, member):
+    TOTPAuthenticatorFactory(user=member)
+    signed_in_with_code(client, member)
+    response = client.post(DEACTIVATE_TOTP)
+    assert response.status_code == 302
+    assert not Authenticator.objects.filter(user=member, type="totp").exists()

@@ -204,6 +204,7 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Common Table] "
 ACCOUNT_PREVENT_ENUMERATION = True
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_ADAPTER = "commontable.mfa.MFAAdapter"
 MFA_TOTP_ISSUER = "Common Table"
 # allauth's limits on sign-in, sign-up, resets and the rest, stated here so the
 # numbers are on record ("amount/period/per", per ip, per signed-in user, or per
