@@ -125,3 +125,45 @@ def test_admin_user_form_has_a_display_name_and_no_legal_name(client):
     )
     assert response.status_code == 302
     assert User.objects.get(email="new@example.org").display_name == "Newcomer"
+
+
+# The Wagtail admin's account page ------------------------------------------------------
+
+
+def test_admin_account_page_asks_for_a_display_name_and_no_legal_name(client):
+    administrator = UserFactory(administrator=True, display_name="Wren")
+    client.force_login(administrator)
+    body = client.get("/admin/account/").content.decode()
+    assert 'name="name_email-display_name"' in body
+    for field in ("first_name", "last_name", "name_email-email", "password-old_password"):
+        assert f'name="{field}"' not in body and f'name="name_email-{field}"' not in body
+
+
+def test_admin_account_page_saves_the_display_name(client):
+    administrator = UserFactory(administrator=True, display_name="Wren")
+    client.force_login(administrator)
+    page = client.get("/admin/account/").content.decode()
+    assert "Wren" in page
+    response = client.post(
+        "/admin/account/",
+        {
+            "name_email-display_name": "Wren (facilitation lead)",
+            "locale-preferred_language": "en",
+            "locale-current_time_zone": "",
+            "theme-theme": "system",
+            "theme-density": "default",
+            "theme-contrast": "system",
+            "theme-keyboard_shortcuts": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    administrator.refresh_from_db()
+    assert administrator.display_name == "Wren (facilitation lead)"
+
+
+def test_admin_account_page_needs_admin_access(client, member):
+    assert client.get("/admin/account/").status_code == 302
+    client.force_login(member)
+    response = client.get("/admin/account/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")

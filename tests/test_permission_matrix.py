@@ -220,6 +220,8 @@ RULES = {
     # Our subclass of Wagtail's user deletion (it erases the person's data too); GET
     # only, so the matrix never deletes anyone: its confirmation page is for
     # administrators alone.
+    # Wagtail's account page, asking for a display name only.
+    "admin/account/": Rule(get=When("admin_access", 200, SIGNIN), gate=False),
     "admin/users/delete/<int:pk>/": Rule(
         get=When("admin_access", When("administrator", 200, REFUSED), SIGNIN), gate=False
     ),

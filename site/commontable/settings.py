@@ -283,6 +283,10 @@ WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
 # Sign-in and password resets go through allauth only, with its MFA step and
 # rate limits; urls.py sends Wagtail's own sign-in page there too.
 WAGTAIL_PASSWORD_RESET_ENABLED = False
+# Email addresses and passwords change through allauth only (verification, rate
+# limits, MFA), not through the Wagtail admin's account page.
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
+WAGTAIL_EMAIL_MANAGEMENT_ENABLED = False
 # Shared page passwords are stored in plain text by Wagtail: never offer them.
 WAGTAIL_PRIVATE_PAGE_OPTIONS = {"password": False}
 WAGTAILDOCS_PRIVATE_COLLECTION_OPTIONS = {"password": False}

@@ -8,7 +8,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from commontable import page_chooser, views
+from commontable import account_settings, page_chooser, views
 from recommendations.api import api
 from recommendations.dashboard import community_dashboard
 
@@ -32,6 +32,8 @@ urlpatterns = [
         RedirectView.as_view(pattern_name="account_login", query_string=True),
     ),
     # Wagtail's page chooser, opened only on pages the editor may read.
+    # Wagtail's account page, asking for a display name and not a legal name.
+    path("admin/account/", account_settings.account),
     path("admin/choose-page/<int:parent_page_id>/", page_chooser.browse),
     path("admin/choose-page/chosen-multiple/", page_chooser.chosen_multiple),
     path("admin/", include(wagtailadmin_urls)),
