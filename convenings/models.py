@@ -72,12 +72,27 @@ class Community(index.Indexed, models.Model):
         max_length=120, blank=True, help_text="The wider region, e.g. 'Northern BC'."
     )
     description = models.TextField(blank=True, help_text="One or two sentences about the place.")
+    peer_reporting_name = models.CharField(
+        max_length=160,
+        blank=True,
+        help_text=(
+            "The community's peer-run way to report violence by a client or an aggressor, "
+            "e.g. a bad-date line. Shown before anyone posts about violence."
+        ),
+    )
+    peer_reporting_url = models.URLField(
+        blank=True, help_text="Where that peer-run reporting option is found."
+    )
 
     panels = [
         FieldPanel("name"),
         FieldPanel("slug"),
         FieldPanel("region"),
         FieldPanel("description"),
+        MultiFieldPanel(
+            [FieldPanel("peer_reporting_name"), FieldPanel("peer_reporting_url")],
+            heading="Peer-run reporting",
+        ),
     ]
     search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
 
@@ -514,6 +529,13 @@ class ConveningPage(Page):
         blank=True,
         help_text="How many people can register. Leave empty for no limit.",
     )
+    open_registration = models.BooleanField(
+        default=False,
+        help_text=(
+            "Let any signed-in member register and see the address and link. "
+            "Otherwise only people of the table's organizations, and its facilitators, may."
+        ),
+    )
     interpretation = models.CharField(
         max_length=200, blank=True, help_text="Languages interpreted, e.g. 'ASL, Dakelh'."
     )
@@ -551,6 +573,7 @@ class ConveningPage(Page):
                 FieldPanel("address"),
                 FieldPanel("online_link"),
                 FieldPanel("capacity"),
+                FieldPanel("open_registration"),
             ],
             heading="Where and how many",
         ),
@@ -596,6 +619,7 @@ class ConveningPage(Page):
         "address",
         "online_link",
         "capacity",
+        "open_registration",
         "interpretation",
         "honoraria",
         "childcare",
@@ -914,12 +938,19 @@ class Registration(models.Model):
         default=False, help_text="Attend without being listed with an organization."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    cancelled_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the person gave up their place. Kept: they saw the address and link.",
+    )
 
     class Meta:
         ordering = ["created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["convening", "user"], name="one_registration_per_person"
+                fields=["convening", "user"],
+                condition=models.Q(cancelled_at__isnull=True),
+                name="one_active_registration_per_person",
             )
         ]
 
