@@ -479,7 +479,9 @@ def recommendation_list(request: HttpRequest, filters: Query[RecommendationQuery
     """Recommendations, filtered, searched and sorted like /recommendations/."""
     # ``filters`` declares the parameters in the schema; the page's own
     # FilterSet reads them from the query string, exactly as the page does.
-    recommendations = RecommendationFilter(request.GET, queryset=recommendations_for(request))
+    recommendations = RecommendationFilter(
+        request.GET, queryset=recommendations_for(request), user=request.user
+    )
     return valid_filter(recommendations).qs
 
 

@@ -2,6 +2,7 @@
 
 import django_filters
 from django import forms
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, F, OuterRef, Q
 from taggit.models import Tag
 
@@ -14,7 +15,7 @@ from recommendations.stages import DecisionMaker, Stage
 class RecommendationFilter(SearchAndSortFilterSet):
     """Filter by community, stage, decision-maker, tag and funding; search; sort.
 
-    Give it ``RecommendationPage.objects.visible_to(user).for_listing()``.
+    Give it ``RecommendationPage.objects.visible_to(user).for_listing()`` and ``user``.
     """
 
     FUNDING = [
@@ -65,8 +66,11 @@ class RecommendationFilter(SearchAndSortFilterSet):
         model = RecommendationPage
         fields = ["q", "community", "stage", "decision_maker", "tag", "funding", "sort"]
 
-    def __init__(self, data=None, queryset=None, **kwargs):
+    def __init__(self, data=None, queryset=None, *, user=None, **kwargs):
         super().__init__(data, queryset=queryset, **kwargs)
+        # Sorting by corroborated need counts only the needs this person may see;
+        # without a person, only what a visitor may see (never more).
+        self.user = user if user is not None else AnonymousUser()
         # Only tags of recommendations this person may see, asked tag by tag.
         visible = self.queryset.order_by().values("pk")
         self.filters["tag"].queryset = Tag.objects.filter(
@@ -93,5 +97,5 @@ class RecommendationFilter(SearchAndSortFilterSet):
         if value == "clarity":
             return queryset.order_by("-clarity_score", "-stage_changed_at", "-pk")
         if value == "corroborated":
-            return queryset.with_corroboration().order_by("-corroborations", "-pk")
+            return queryset.with_corroboration(self.user).order_by("-corroborations", "-pk")
         return queryset.order_by("-first_published_at", "-pk")

@@ -20,7 +20,7 @@ from wagtail.search.backends import get_search_backend
 from commontable.errors import ActionRefused
 from commontable.search import search_terms
 from commontable.visibility import VisiblePageManager, VisiblePageQuerySet
-from convenings.models import ConveningPage, Need, Organization, RoundTablePage
+from convenings.models import ConveningPage, Corroboration, Need, Organization, RoundTablePage
 from recommendations.forms import (
     EndorsementForm,
     FundingForm,
@@ -83,9 +83,25 @@ class RecommendationQuerySet(VisiblePageQuerySet):
         )
         return self.filter(pk__in=[page.pk for page in matches])
 
-    def with_corroboration(self):
-        """Annotate ``corroborations``: how many corroborations its linked needs carry."""
-        return self.annotate(corroborations=Count("needs__corroborations", distinct=True))
+    def with_corroboration(self, user):
+        """Annotate ``corroborations``: the corroborations of the linked needs ``user`` may see.
+
+        A members-only need's corroborations would otherwise lift a public
+        recommendation up the "most corroborated" list, telling a visitor that
+        hidden needs are linked to it and how heavily they weigh. Counted in a
+        subquery, as a need's own weight is, so the listing needs no grouping.
+        """
+        corroborations = (
+            Corroboration.objects.filter(
+                need__recommendations=OuterRef("pk"),
+                need__in=Need.objects.visible_to(user).values("pk"),
+            )
+            .order_by()
+            .values("need__recommendations")
+            .annotate(count=Count("pk", distinct=True))
+            .values("count")
+        )
+        return self.annotate(corroborations=Coalesce(Subquery(corroborations), 0))
 
     def for_listing(self):
         """Everything a recommendation listing shows, in a constant number of queries."""

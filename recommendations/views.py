@@ -135,6 +135,7 @@ def filtered_recommendations(request) -> RecommendationFilter:
     return RecommendationFilter(
         request.GET,
         queryset=RecommendationPage.objects.visible_to(request.user).for_listing(),
+        user=request.user,
     )
 
 

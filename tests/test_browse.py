@@ -8,9 +8,12 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from convenings.models import Corroboration, Need
 from recommendations.models import FundingCommitment, RecommendationPage, StageChange
 from tests.factories import (
     CommunityFactory,
+    NeedFactory,
+    OrganizationFactory,
     RecommendationPageFactory,
     RoundTablePageFactory,
 )
@@ -223,3 +226,51 @@ def test_brief_of_a_filtered_list(client, spread):
 
 def test_brief_of_a_members_only_recommendation_is_404(client, spread):
     assert client.get(spread["secret"].url + "brief/").status_code == 404
+
+
+@pytest.fixture
+def corroborated(public_table, private_table):
+    """Two public recommendations: one takes up a public need, the other a members-only one.
+
+    The members-only need weighs more, so counting it would put its
+    recommendation first.
+    """
+    public_need = NeedFactory(title="Public need", round_table=public_table)
+    hidden_need = NeedFactory(
+        title="Hidden need", round_table=private_table, visibility=Need.Visibility.MEMBERS
+    )
+    Corroboration.objects.create(need=public_need, organization=OrganizationFactory())
+    for _ in range(3):
+        Corroboration.objects.create(need=hidden_need, organization=OrganizationFactory())
+    return {
+        "public": RecommendationPageFactory(
+            parent=public_table, title="Takes up the public need", needs=[public_need]
+        ),
+        "hidden": RecommendationPageFactory(
+            parent=public_table, title="Takes up the hidden need", needs=[hidden_need]
+        ),
+    }
+
+
+def corroborated_order(client):
+    response = client.get(reverse("recommendation_list"), {"sort": "corroborated"})
+    return [r.title for r in response.context["recommendations"]]
+
+
+def test_most_corroborated_counts_only_needs_the_visitor_may_see(client, corroborated):
+    assert corroborated_order(client) == ["Takes up the public need", "Takes up the hidden need"]
+
+
+def test_most_corroborated_counts_the_members_only_needs_for_their_members(
+    client, corroborated, private_member
+):
+    client.force_login(private_member)
+    assert corroborated_order(client) == ["Takes up the hidden need", "Takes up the public need"]
+
+
+def test_api_sorts_by_corroborated_need_as_the_list_does(client, corroborated):
+    response = client.get("/api/v1/recommendations", {"sort": "corroborated"})
+    assert [item["title"] for item in response.json()["items"]] == [
+        "Takes up the public need",
+        "Takes up the hidden need",
+    ]
