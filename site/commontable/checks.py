@@ -3,12 +3,7 @@
 from django.conf import settings
 from django.core import checks
 
-# Caches whose counts live in one process: every app process (and every
-# machine) would allow a person the whole limit again.
-PROCESS_LOCAL_CACHES = {
-    "django.core.cache.backends.locmem.LocMemCache",
-    "django.core.cache.backends.dummy.DummyCache",
-}
+from commontable.pagecache import PROCESS_LOCAL_CACHES
 
 
 @checks.register(checks.Tags.caches, deploy=True)
@@ -26,5 +21,44 @@ def rate_limits_need_a_shared_cache(app_configs, **kwargs) -> list[checks.CheckM
             "with several processes each one allows the whole limit again.",
             hint="Set REDIS_URL (or CACHE_URL) to a Redis server that every process shares.",
             id="commontable.W001",
+        )
+    ]
+
+
+@checks.register(checks.Tags.caches, deploy=True)
+def page_cache_needs_a_shared_cache(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    """Refuse a deployment that asks for a page cache kept in each process.
+
+    A deployment has more than one process that changes content (app
+    workers, the task worker, management commands). With a per-process cache,
+    a page one process keeps is never dropped by a change made in another, so
+    it could be served to visitors after its content became members-only.
+    The page cache then serves nothing, and this says so as an error rather
+    than let a deployment believe it has a cache; with
+    ``PAGE_CACHE_SINGLE_PROCESS`` it would serve such pages, which is worse.
+    """
+    backend = settings.CACHES[settings.PAGE_CACHE_ALIAS]["BACKEND"]
+    if settings.PAGE_CACHE_SECONDS <= 0 or backend not in PROCESS_LOCAL_CACHES:
+        return []
+    if settings.PAGE_CACHE_SINGLE_PROCESS:
+        problem = (
+            "PAGE_CACHE_SINGLE_PROCESS serves pages from a cache kept in each process: a "
+            "change made in another process (a worker, a management command) never drops "
+            "them, so visitors could be served content they may no longer see."
+        )
+    else:
+        problem = (
+            "The page cache is asked for (PAGE_CACHE_SECONDS > 0) but the cache is kept in "
+            "each process, where a change in one process cannot reach the pages another "
+            "keeps; so it serves no pages at all."
+        )
+    return [
+        checks.Error(
+            problem,
+            hint=(
+                "Set REDIS_URL (or CACHE_URL) to a Redis server every process shares, or "
+                "PAGE_CACHE_SECONDS=0 to run without a page cache."
+            ),
+            id="commontable.E001",
         )
     ]

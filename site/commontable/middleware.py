@@ -90,7 +90,9 @@ class QueryCountMiddleware:
     Only the benchmark's own server turns it on (``BENCHMARK_QUERY_COUNT=1``),
     first in the list, so it counts every query the production stack makes for
     a request: sessions, authentication, the view and its templates. A page
-    served from the page cache counts as it is served, with no queries.
+    served from the page cache counts as it is served, with no queries, and
+    only here is that said in an ``X-Cache`` header: a deployment never tells
+    a client what the cache held (commontable.pagecache).
     """
 
     def __init__(self, get_response):
@@ -107,4 +109,5 @@ class QueryCountMiddleware:
         with connection.execute_wrapper(count):
             response = self.get_response(request)
         response["X-Query-Count"] = str(queries)
+        response["X-Cache"] = "hit" if getattr(request, "served_from_page_cache", False) else "miss"
         return response

@@ -14,6 +14,19 @@ reads, so starting afresh on every change costs little and can never miss a
 page that shows the changed thing. Pages of an earlier generation are never
 read again and expire after ``PAGE_CACHE_SECONDS``.
 
+The cache must be one that every process shares (Redis). Each process has a
+cache of its own in local memory, and a change made in one process (another
+app worker, the task worker, a management command) would not reach the pages
+the others keep: they would go on serving a need for minutes after it became
+members-only. A page cache that can serve content its audience lost is a
+leak, so with a per-process cache it serves nothing, unless the settings
+declare a single process (``PAGE_CACHE_SINGLE_PROCESS``), and ``check
+--deploy`` refuses a deployment that asks for a page cache it cannot share.
+
+Whether a page came from the cache is never told to the client: an
+``X-Cache: hit`` on a search would tell a visitor what others had recently
+searched for. ``page_served`` (a signal) says it to the code that asks.
+
 Django's cache middleware cannot be used as is: it has no way to drop every
 page at once, it would serve one CSP nonce to everyone, and it would store
 pages for signed-in people under their own cookies.
@@ -28,6 +41,7 @@ from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import caches
 from django.db import transaction
+from django.dispatch import Signal
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csp import get_nonce
 from django.utils.csp import generate_nonce
@@ -38,11 +52,37 @@ GENERATION_KEY = "pagecache:generation"
 # Pages about one person, or with side effects, whatever the request looks like.
 NEVER_CACHED = ("/admin/", "/accounts/", "/healthz", "/follows/", "/unsubscribe/", "/documents/")
 PRIVATE_DIRECTIVES = {"private", "no-cache", "no-store"}
+# Caches kept in each process (or nowhere): a change in one process never reaches the others.
+PROCESS_LOCAL_CACHES = {
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+}
+
+# Sent with ``request`` when a page is answered from the cache, and with
+# ``request`` and ``response`` when a response is stored in it.
+page_served = Signal()
+page_stored = Signal()
 
 
 def page_cache():
     """The cache pages are kept in (Redis when configured, so shared by every process)."""
     return caches[settings.PAGE_CACHE_ALIAS]
+
+
+def cache_is_shared() -> bool:
+    """Whether the page cache's backend is one store that every process reads and writes."""
+    return settings.CACHES[settings.PAGE_CACHE_ALIAS]["BACKEND"] not in PROCESS_LOCAL_CACHES
+
+
+def serves_pages() -> bool:
+    """Whether the page cache is on: a time to keep pages, and a cache every process sees.
+
+    A per-process cache counts only where the settings declare that one
+    process serves every request and makes every change.
+    """
+    return settings.PAGE_CACHE_SECONDS > 0 and (
+        cache_is_shared() or settings.PAGE_CACHE_SINGLE_PROCESS
+    )
 
 
 def current_generation() -> int:
@@ -96,9 +136,7 @@ class CachedPage:
     def from_response(cls, request: HttpRequest, response: HttpResponse) -> "CachedPage":
         nonce = get_nonce(request)
         headers = tuple(
-            (name, value)
-            for name, value in response.items()
-            if name.lower() not in {"content-length", "x-cache"}
+            (name, value) for name, value in response.items() if name.lower() != "content-length"
         )
         return cls(headers=headers, body=response.content, nonce=str(nonce) if nonce else "")
 
@@ -145,9 +183,9 @@ class AnonymousPageCacheMiddleware:
             logger.warning("Page cache unavailable", exc_info=True)
             return self.get_response(request)
         if cached is not None:
-            response = CachedPage(*cached).response()
-            response["X-Cache"] = "hit"
-            return response
+            request.served_from_page_cache = True
+            page_served.send(sender=type(self), request=request)
+            return CachedPage(*cached).response()
         response = self.get_response(request)
         if self.may_store(request, response):
             page = CachedPage.from_response(request, response)
@@ -155,14 +193,15 @@ class AnonymousPageCacheMiddleware:
                 page_cache().set(key, page.as_tuple(), settings.PAGE_CACHE_SECONDS)
             except Exception:
                 logger.warning("Could not store a page in the cache", exc_info=True)
-        response["X-Cache"] = "miss"
+            else:
+                page_stored.send(sender=type(self), request=request, response=response)
         return response
 
     @staticmethod
     def may_use_cache(request: HttpRequest) -> bool:
         """Whether this request is one every visitor would make alike."""
         return (
-            settings.PAGE_CACHE_SECONDS > 0
+            serves_pages()
             and request.method in {"GET", "HEAD"}
             and not request.path_info.startswith(NEVER_CACHED)
             and settings.SESSION_COOKIE_NAME not in request.COOKIES

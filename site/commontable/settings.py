@@ -174,11 +174,14 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Pages for visitors who are not signed in are kept this long (0 turns it off),
-# and dropped at once whenever something they show changes. Local memory is
-# per process: with several app processes, set REDIS_URL so that a change
-# reaches them all (commontable.pagecache).
+# and dropped at once whenever something they show changes. Only a cache every
+# process shares (REDIS_URL) can drop them everywhere at once, so with local
+# memory the page cache serves nothing (commontable.pagecache), unless
+# PAGE_CACHE_SINGLE_PROCESS=1 declares that one process serves every request
+# and makes every change; `check --deploy` refuses that in a deployment.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
 PAGE_CACHE_ALIAS = "default"
+PAGE_CACHE_SINGLE_PROCESS = env_bool("PAGE_CACHE_SINGLE_PROCESS", False)
 
 # Accounts: pseudonymous, email-based, with allauth.
 AUTH_USER_MODEL = "commontable.User"
