@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
+from commontable.plain_text import one_line, printable
 from convenings.models import Community, RoundTablePage
 from recommendations.filters import RecommendationFilter
 from recommendations.models import RecommendationPage, StageChange
@@ -17,10 +18,38 @@ from recommendations.models import RecommendationPage, StageChange
 FEED_LENGTH = 50
 
 
+def carriable(values: dict) -> dict:
+    """Feed values as XML 1.0 can carry them: titles on one line, no control characters."""
+
+    def clean(name, value):
+        if isinstance(value, str):
+            return one_line(value) if name == "title" else printable(value)
+        if isinstance(value, list | tuple):
+            return [one_line(item) if isinstance(item, str) else item for item in value]
+        return value
+
+    return {name: clean(name, value) for name, value in values.items()}
+
+
+class CarriableAtom1Feed(Atom1Feed):
+    """Django's Atom writer, given only what XML 1.0 can carry.
+
+    Django's writer refuses a control character with an exception, so one old
+    note holding one made every feed that included it fail until newer notes
+    pushed it out. Input no longer keeps them; this covers what was stored.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**carriable(kwargs))
+
+    def add_item(self, **kwargs):
+        super().add_item(**carriable(kwargs))
+
+
 class StageChangeFeed(Feed):
     """/recommendations/feed/: stage changes of the recommendations matching the filters."""
 
-    feed_type = Atom1Feed
+    feed_type = CarriableAtom1Feed
     title = "Common Table: recommendations on the move"
     subtitle = "Every change of stage, newest first."
 

@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from commontable.plain_text import one_line, printable
 from convenings.models import ConveningPage, RoundTableRole
 from recommendations.models import STALE_AFTER, Follow, Notification, RecommendationPage
 from recommendations.stages import FINAL_STAGES
@@ -152,8 +153,9 @@ def send_email(user, *, subject: str, template: str, context: dict) -> None:
     link = unsubscribe_url(user)
     body = render_to_string(template, {**context, "user": user, "unsubscribe_url": link})
     EmailMessage(
-        subject=f"[Common Table] {subject}",
-        body=body,
+        # A header is one line: a title's line break would end it (or start another).
+        subject=one_line(f"[Common Table] {subject}"),
+        body=printable(body),
         to=[user.email],
         headers={
             "List-Unsubscribe": f"<{link}>",
