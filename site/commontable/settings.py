@@ -85,6 +85,8 @@ MIDDLEWARE = [
     # them, and after everything else on the way out (commontable.pagecache).
     "commontable.pagecache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Every answer for someone in particular says so (commontable.middleware).
+    "commontable.middleware.PrivateResponsesMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
