@@ -4,6 +4,7 @@ import csv
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Exists, OuterRef
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +16,7 @@ from taggit.models import Tag
 
 from commontable.errors import ActionRefused
 from commontable.pagination import paginate
-from convenings.models import Community, RoundTablePage
+from convenings.models import Community, Need, RoundTablePage, TaggedNeed
 from recommendations.filters import RecommendationFilter
 from recommendations.forms import (
     EndorsementForm,
@@ -24,7 +25,7 @@ from recommendations.forms import (
     StageForm,
     WithdrawEndorsementForm,
 )
-from recommendations.models import Follow, RecommendationPage
+from recommendations.models import Follow, RecommendationPage, TaggedRecommendation
 from recommendations.notifications import user_for_unsubscribe_token
 
 
@@ -247,9 +248,25 @@ def recommendation_brief(request, table: str, recommendation: str):
 
 
 def follow_target(user, kind: str, target: str):
-    """The thing to follow, if it exists and this person may see it; otherwise None."""
+    """The thing to follow, if it exists and this person may see it; otherwise None.
+
+    A hidden thing and a missing one both give None, so the answer is the same
+    ("nothing by that name"). A tag counts as seen only when it is on a need or
+    a recommendation this person may see: a tag can say too much on its own.
+    """
     if kind == "tag":
-        return Tag.objects.filter(slug=target).first()
+        on_visible_need = TaggedNeed.objects.filter(
+            tag=OuterRef("pk"), content_object__in=Need.objects.visible_to(user).values("pk")
+        )
+        on_visible_recommendation = TaggedRecommendation.objects.filter(
+            tag=OuterRef("pk"),
+            content_object__in=RecommendationPage.objects.visible_to(user).values("pk"),
+        )
+        return (
+            Tag.objects.filter(slug=target)
+            .filter(Exists(on_visible_need) | Exists(on_visible_recommendation))
+            .first()
+        )
     # Only an id: digits, and no more than any id can be (SQLite cannot compare more).
     if not target.isdecimal() or not target.isascii() or int(target) > 2**63 - 1:
         return None

@@ -277,9 +277,10 @@ RULES = {
     "round-tables/<slug:table>/<slug:recommendation>/stage/": action("stage"),
     "round-tables/<slug:table>/<slug:recommendation>/funding/": action("funding"),
     # Wagtail's utility views. Shared page passwords are off, so the password form
-    # never admits anyone; its own sign-in is sent to allauth's (MFA, rate limits).
+    # answers nothing, for real and made-up ids alike (urls.py); its own sign-in is
+    # sent to allauth's (MFA, rate limits).
     "_util/authenticate_with_password/<int:page_view_restriction_id>/<int:page_id>/": Rule(
-        get=200, gate=False
+        get=404, post=404, gate=False
     ),
     "_util/login/": Rule(get=SIGNIN, post=SIGNIN, gate=False),
     # Wagtail's page chooser, in front of Wagtail's own: only pages the editor may read.

@@ -1,6 +1,7 @@
 """Site URLs. Pages under / are Wagtail's; the rest are listed here."""
 
 from django.conf import settings
+from django.http import Http404
 from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -14,7 +15,25 @@ from recommendations.dashboard import community_dashboard
 
 handler500 = "commontable.views.server_error"
 
+
+def not_here(request, **kwargs):
+    """Answer 404, whatever the ids: for an address that must not confirm anything exists."""
+    raise Http404
+
+
+# Wagtail's forms for shared page and document passwords. Those passwords are off
+# (settings), yet the forms still answered one way for a real restriction and page
+# and another for made-up ids; they now answer nothing at all.
+SHARED_PASSWORD_FORMS = [
+    path(
+        "_util/authenticate_with_password/<int:page_view_restriction_id>/<int:page_id>/",
+        not_here,
+    ),
+    path("documents/authenticate_with_password/<int:restriction_id>/", not_here),
+]
+
 urlpatterns = [
+    *SHARED_PASSWORD_FORMS,
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", api.urls),
