@@ -9,7 +9,8 @@ from django.utils import timezone
 from taggit.models import Tag
 
 from commontable.plain_text import plain_text_from_rich_text
-from convenings.models import ConveningPage, Need, Organization, RoundTablePage
+from convenings.models import Community, ConveningPage, Need, Organization, RoundTablePage
+from convenings.safety import describes_violence
 
 
 class PageChoiceField(forms.ModelChoiceField):
@@ -58,8 +59,39 @@ class RegistrationForm(forms.Form):
         return " ".join(str(error) for errors in self.errors.values() for error in errors)
 
 
+class AttributionSelect(forms.RadioSelect):
+    """How a need is credited: a choice ``Need.attribution_refusal`` refuses says why, beside it.
+
+    A refused choice is disabled, unless it is the need's current credit (it
+    stays checked, with its reason, until the poster picks another).
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refusals: dict[str, str] = {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        option["refusal"] = self.refusals.get(str(value))
+        if option["refusal"]:
+            option["attrs"]["aria-describedby"] = f"{option['attrs']['id']}_refusal"
+            if not selected:
+                option["attrs"]["disabled"] = True
+        return option
+
+
 class NeedForm(forms.ModelForm):
-    """Post a need for one of your organizations (DESIGN §4.3)."""
+    """Post a need for one of your organizations (DESIGN §4.3).
+
+    Two safety rules run here. An anonymous credit is offered only where it
+    hides the organization (``Need.attribution_refusal``). A need whose words
+    may describe violence (``describes_violence``) is not saved on the first
+    post: the page shows the community's peer-run reporting option and a
+    reminder first, with everything typed kept, and a "Post it" button.
+    """
+
+    # What the safety prompt reads.
+    SAFETY_PROMPT_FIELDS = ["title", "description", "who_is_affected", "evidence"]
 
     class Meta:
         model = Need
@@ -81,8 +113,15 @@ class NeedForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 5}),
             "evidence": forms.Textarea(attrs={"rows": 4}),
             "urgency": forms.RadioSelect,
-            "attribution": forms.RadioSelect,
+            "attribution": AttributionSelect,
             "visibility": forms.RadioSelect,
+        }
+        help_texts = {
+            "attribution": (
+                "Your name is never shown unless you choose it. “A peer-led organization” and "
+                "“a frontline provider” are offered only where another organization of that "
+                "kind can read the need too; otherwise they would name yours."
+            )
         }
         field_classes = {"round_table": PageChoiceField, "convening": PageChoiceField}
 
@@ -104,6 +143,60 @@ class NeedForm(forms.ModelForm):
         self.fields["round_table"].empty_label = "No particular round table"
         self.fields["convening"].empty_label = "Not raised at a convening"
         self.fields["tags"].required = False
+        # The poster saw the safety prompt and chose to post as written.
+        self.safety_confirmed = self.data.get("safety_confirmed") == "yes"
+        if not self.is_bound:
+            draft = self.instance
+            if not draft.pk:
+                draft = Need(organization=self.fields["organization"].initial)
+            self._offer_attributions(draft)
+
+    def _offer_attributions(self, draft: Need) -> dict[str, str]:
+        """Mark the credits this need may not use, with the reason; return them."""
+        if "attribution" not in self.fields:
+            return {}
+        refusals = {}
+        for attribution in Need.ANONYMOUS_CREDITS:
+            refusal = draft.attribution_refusal(attribution)
+            if refusal:
+                refusals[attribution] = refusal
+        self.fields["attribution"].widget.refusals = refusals
+        return refusals
+
+    def _draft_from(self, cleaned: dict) -> Need:
+        """An unsaved need with the audience this post gives it, for the attribution rule."""
+        instance = self.instance
+        return Need(
+            organization=cleaned.get("organization") or getattr(instance, "organization", None),
+            community=cleaned.get("community") or getattr(instance, "community", None),
+            round_table=cleaned.get("round_table"),
+            visibility=cleaned.get("visibility") or instance.visibility,
+        )
+
+    def describes_violence(self) -> bool:
+        """Whether what was typed may describe violence (it shows the safety prompt)."""
+        return describes_violence(
+            " ".join(str(self.data.get(name, "")) for name in self.SAFETY_PROMPT_FIELDS)
+        )
+
+    def needs_safety_prompt(self) -> bool:
+        """Whether to show the safety prompt instead of saving: not yet seen and confirmed.
+
+        An edit is prompted only when it changes the words, so changing a
+        need's status does not ask again.
+        """
+        if not self.is_bound or self.safety_confirmed or not self.describes_violence():
+            return False
+        if self.instance.pk:
+            return bool(set(self.changed_data) & set(self.SAFETY_PROMPT_FIELDS))
+        return True
+
+    def safety_prompt_community(self) -> Community | None:
+        """The community whose peer-run reporting option the prompt shows, if one was chosen."""
+        if not self.is_bound:
+            return None
+        self.is_valid()  # cleans the fields once; a community that is not valid is None
+        return self.cleaned_data.get("community")
 
     def clean_tags(self) -> list[str]:
         """Each tag fits where tags are kept (PostgreSQL would refuse a longer one)."""
@@ -128,6 +221,12 @@ class NeedForm(forms.ModelForm):
         ):
             self.add_error(
                 "visibility", "You can only post members-only needs to a table you belong to."
+            )
+        refusals = self._offer_attributions(self._draft_from(cleaned))
+        attribution = cleaned.get("attribution")
+        if attribution in refusals:
+            self.add_error(
+                "attribution", f"{refusals[attribution]} Choose another way to credit it."
             )
         return cleaned
 

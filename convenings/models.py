@@ -1,5 +1,6 @@
 """Places, organizations, people's roles, round tables and their convenings."""
 
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -8,7 +9,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -1009,6 +1010,42 @@ class NeedQuerySet(models.QuerySet):
         )
         return self.annotate(weight=Coalesce(Subquery(corroborations), 0))
 
+    def with_attribution_cover(self):
+        """Annotate ``attribution_covered``: whether the need's credit still hides its organization.
+
+        True for credits that name no kind of organization. For "a peer-led
+        organization" and "a frontline provider" it is ``Need.cover_q``, the
+        rule the form checks before posting, run here in the same query as
+        the listing: the poster's organization is of that kind and another
+        one shares the need's audience. It can turn false after posting (the
+        table loses its second peer-led organization); ``credited_to`` then
+        says less, never more.
+        """
+        at_table_only = Q(visibility=Need.Visibility.MEMBERS) | Q(round_table__members_only=True)
+        whens = []
+        for attribution, credit in Need.ANONYMOUS_CREDITS.items():
+            of_kind = Exists(Organization.objects.filter(credit.kind, pk=OuterRef("organization")))
+            for table_only, audience in ((True, at_table_only), (False, Q())):
+                others = Exists(
+                    Organization.objects.filter(
+                        Need.cover_q(
+                            credit,
+                            organization=OuterRef("organization"),
+                            community=OuterRef("community"),
+                            round_table=OuterRef("round_table"),
+                            table_only=table_only,
+                        )
+                    )
+                )
+                chosen = Q(attribution=attribution) & audience
+                whens += [When(chosen & of_kind & others, then=Value(True))]
+                whens += [When(chosen, then=Value(False))]
+        return self.annotate(
+            attribution_covered=Case(
+                *whens, default=Value(True), output_field=models.BooleanField()
+            )
+        )
+
     def for_listing(self):
         """Everything a need card shows, fetched in a constant number of queries.
 
@@ -1017,6 +1054,7 @@ class NeedQuerySet(models.QuerySet):
         """
         return (
             self.with_weight()
+            .with_attribution_cover()
             .select_related("community", "organization", "posted_by")
             .prefetch_related("tags")
         )
@@ -1042,6 +1080,15 @@ class NeedQuerySet(models.QuerySet):
         return self.filter(pk__in=[need.pk for need in matches])
 
 
+class AnonymousCredit(NamedTuple):
+    """A way to credit a need that names a kind of organization instead of the organization."""
+
+    shown: str  # what readers see, e.g. "A peer-led organization"
+    noun: str  # the kind, in a sentence: "the only peer-led organization"
+    not_of_kind: str  # why an organization may not use it: "is not peer-led"
+    kind: Q  # the organizations a reader could take it for
+
+
 class Need(index.Indexed, models.Model):
     """Something a community needs, posted by a member for an organization (DESIGN §4.3)."""
 
@@ -1064,6 +1111,20 @@ class Need(index.Indexed, models.Model):
         OPEN = "open", "Open"
         BEING_ADDRESSED = "being_addressed", "Being addressed"
         MET = "met", "Met"
+
+    # "A peer-led organization" hides a poster only among others like it: the
+    # anonymous credits, and which organizations each could be taken for.
+    ANONYMOUS_CREDITS = {
+        Attribution.PEER_LED: AnonymousCredit(
+            "A peer-led organization", "peer-led organization", "is not peer-led", Q(peer_led=True)
+        ),
+        Attribution.FRONTLINE: AnonymousCredit(
+            "A frontline provider",
+            "frontline provider",
+            "is not a frontline service provider",
+            Q(kind=Organization.Kind.FRONTLINE),
+        ),
+    }
 
     title = models.CharField(max_length=160, help_text="The need in a few words.")
     description = models.TextField(
@@ -1180,24 +1241,108 @@ class Need(index.Indexed, models.Model):
             and self.convening.round_table_id != self.round_table_id
         ):
             errors["convening"] = "That convening belongs to another round table."
-        if (
-            self.attribution == self.Attribution.PEER_LED
-            and self.organization_id
-            and not self.organization.peer_led
-        ):
+        credit = self.ANONYMOUS_CREDITS.get(self.attribution)
+        if credit and self.organization_id and not self._organization_is_of_kind(credit):
             errors["attribution"] = (
-                f"{self.organization} is not peer-led; choose another way to credit it."
+                f"{self.organization} {credit.not_of_kind}; choose another way to credit it."
             )
         if errors:
             raise ValidationError(errors)
 
+    @staticmethod
+    def audience_q(*, community, round_table, table_only: bool) -> Q:
+        """A Q on organizations: those whose people read a need (its credit hides among them).
+
+        A members-only need, or any need at a members-only table, is read by
+        the table's people: it hides among the table's member organizations.
+        A public need is read by anyone: it hides among the organizations
+        serving its community and those at its round table. ``community`` and
+        ``round_table`` are ids, or ``OuterRef``s when a listing annotates.
+        """
+        at_table = Q(round_tables=round_table) if round_table is not None else Q(pk__in=[])
+        if table_only or community is None:
+            return at_table
+        return at_table | Q(communities=community)
+
+    @classmethod
+    def cover_q(
+        cls, credit: AnonymousCredit, *, organization, community, round_table, table_only: bool
+    ) -> Q:
+        """A Q on organizations: the others of the credit's kind that share the need's audience.
+
+        The one rule for anonymous credits (DESIGN §9): one is honest only
+        where this matches at least one organization; otherwise it names the
+        poster's organization to anyone who knows who sits at the table.
+        """
+        audience = cls.audience_q(
+            community=community, round_table=round_table, table_only=table_only
+        )
+        return credit.kind & audience & ~Q(pk=organization)
+
+    def read_at_table_only(self) -> bool:
+        """Whether only a round table's people read this need (it or its table is members-only)."""
+        if self.visibility == self.Visibility.MEMBERS:
+            return True
+        return bool(self.round_table_id and self.round_table.members_only)
+
+    def _organization_is_of_kind(self, credit: AnonymousCredit) -> bool:
+        return Organization.objects.filter(credit.kind, pk=self.organization_id).exists()
+
+    def attribution_refusal(self, attribution: str) -> str | None:
+        """Why ``attribution`` may not credit this need, as the form shows it; None when it may.
+
+        Only the anonymous credits can be refused: when the poster's
+        organization is not of that kind, or when it is the only one of its
+        kind in the need's audience (``cover_q``), so the words would name it.
+        Nothing can be judged before an organization is chosen.
+        """
+        credit = self.ANONYMOUS_CREDITS.get(attribution)
+        if credit is None or not self.organization_id:
+            return None
+        if not self._organization_is_of_kind(credit):
+            return f"Not offered: {self.organization} {credit.not_of_kind}."
+        table_only = self.read_at_table_only()
+        cover = self.cover_q(
+            credit,
+            organization=self.organization_id,
+            community=self.community_id,
+            round_table=self.round_table_id,
+            table_only=table_only,
+        )
+        if Organization.objects.filter(cover).exists():
+            return None
+        if table_only:
+            where = "at this round table"
+        elif self.community_id and self.round_table_id:
+            where = f"at this round table or serving {self.community}"
+        elif self.community_id:
+            where = f"serving {self.community}"
+        else:
+            where = "that can read this need"
+        return f"Not offered: yours is the only {credit.noun} {where}, so this would name it."
+
     @property
     def credited_to(self) -> str:
-        """The attribution as the poster chose it: never the person unless they said so."""
-        if self.attribution == self.Attribution.PEER_LED:
-            return "A peer-led organization"
-        if self.attribution == self.Attribution.FRONTLINE:
-            return "A frontline provider"
+        """The attribution as the poster chose it: never the person unless they said so.
+
+        An anonymous credit that no longer hides the organization (its kind
+        has become unique in the audience since it was posted) is shown as
+        "An organization at this round table" or "An organization serving
+        <community>": what a reader sees never says more than the poster
+        chose, so the kind is dropped rather than the name shown. Listings
+        read ``attribution_covered`` from ``NeedQuerySet.for_listing()``; a
+        need fetched without it is checked with one query.
+        """
+        credit = self.ANONYMOUS_CREDITS.get(self.attribution)
+        if credit is not None:
+            covered = getattr(self, "attribution_covered", None)
+            if covered is None:
+                covered = self.attribution_refusal(self.attribution) is None
+            if covered:
+                return credit.shown
+            if self.round_table_id:
+                return "An organization at this round table"
+            return f"An organization serving {self.community}"
         if self.attribution == self.Attribution.PERSON and self.posted_by_id:
             return f"{self.posted_by.display_name}, {self.organization.name}"
         return self.organization.name

@@ -199,7 +199,8 @@ def need_create(request):
     if not request.user.memberships.exists():
         return render(request, "convenings/need_no_organization.html", status=403)
     form = NeedForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
+    # A post that may describe violence is shown the safety prompt first, unsaved.
+    if request.method == "POST" and form.is_valid() and not form.needs_safety_prompt():
         try:
             ratelimit.consume("post_need", key=str(request.user.pk))
         except ActionRefused as refusal:
@@ -212,7 +213,16 @@ def need_create(request):
                 form.save_m2m()
             messages.success(request, "Your need is posted.")
             return redirect(need)
-    return render(request, "convenings/need_form.html", {"form": form, "creating": True})
+    return render(
+        request, "convenings/need_form.html", {"form": form, "creating": True, **safety(form)}
+    )
+
+
+def safety(form: NeedForm) -> dict:
+    """The need form's safety prompt: whether it shows, and whose reporting option."""
+    if not form.needs_safety_prompt():
+        return {"safety_prompt": False}
+    return {"safety_prompt": True, "reporting_community": form.safety_prompt_community()}
 
 
 @login_required
@@ -222,12 +232,14 @@ def need_edit(request, pk: int):
     if not need.can_edit(request.user):
         raise Http404
     form = NeedEditForm(request.POST or None, instance=need, user=request.user)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and not form.needs_safety_prompt():
         with transaction.atomic():
             form.save()
         messages.success(request, "Your changes are saved.")
         return redirect(need)
-    return render(request, "convenings/need_form.html", {"form": form, "need": need})
+    return render(
+        request, "convenings/need_form.html", {"form": form, "need": need, **safety(form)}
+    )
 
 
 @require_POST

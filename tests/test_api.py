@@ -326,6 +326,8 @@ def test_need_credited_to_a_peer_led_organization_names_no_one(client, db):
         organization=OrganizationFactory(name="Named Peer Group", peer_led=True),
         attribution=Need.Attribution.PEER_LED,
     )
+    # "A peer-led organization" hides it only among others (see test_anonymity.py).
+    OrganizationFactory(peer_led=True).communities.add(need.community)
     body = get(client, f"/needs/{need.pk}").json()
     assert body["attribution"] == "A peer-led organization"
     assert "Named Peer Group" not in str(body)

@@ -92,6 +92,18 @@ COMMUNITIES = [
     ("Province-wide", "province-wide", "British Columbia"),
 ]
 
+# Each community's peer-run way to report violence by a client or an aggressor,
+# shown by the safety prompt. Fictional, on the reserved .example domain.
+PEER_REPORTING = {
+    "prince-george": ("Northern Bad Date Line", "https://bad-date-line.example/prince-george"),
+    "vancouver": ("Metro Peer Bad Date Reports", "https://metro-peer-safety.example/report"),
+    "victoria": ("Island Peer Safety Line", "https://island-peer-safety.example/"),
+    "okanagan": ("Valley Bad Date Sheet", "https://valley-bad-dates.example/"),
+    "burnaby": ("Metro Peer Bad Date Reports", "https://metro-peer-safety.example/report"),
+    "north-east-bc": ("Peace Region Peer Alert", "https://peace-peer-alert.example/"),
+    "province-wide": ("BC Peer Bad Date Network", "https://bc-peer-bad-dates.example/"),
+}
+
 K = Organization.Kind
 # (name, slug, kind, peer_led, community slugs, description)
 ORGANIZATIONS = [
@@ -523,6 +535,10 @@ def seed_demo() -> bool:
         ]
         for name, slug, region in COMMUNITIES
     }
+    for slug, (name, url) in PEER_REPORTING.items():
+        Community.objects.filter(slug=slug, peer_reporting_url="").update(
+            peer_reporting_name=name, peer_reporting_url=url
+        )
     organizations = {}
     for name, slug, kind, peer_led, community_slugs, description in ORGANIZATIONS:
         organization, created = Organization.objects.get_or_create(
