@@ -8,7 +8,12 @@ from django.db.models import Q
 from django.utils import timezone
 from taggit.models import Tag
 
-from commontable.plain_text import plain_text_from_rich_text
+from commontable.dates import DateTimeInRangeField
+from commontable.plain_text import (
+    PlainLineFormField,
+    PlainTextFormField,
+    plain_text_from_rich_text,
+)
 from convenings.models import Community, ConveningPage, Need, Organization, RoundTablePage
 from convenings.safety import describes_violence
 
@@ -262,7 +267,7 @@ class CorroborationForm(forms.Form):
         self.fields["organization"].queryset = ConveningPage.organizations_of(user)
 
 
-class WallClockDateTimeField(forms.DateTimeField):
+class WallClockDateTimeField(DateTimeInRangeField):
     """A date and time as typed, with no time zone yet: the form applies the convening's own.
 
     Django would read it in the site's zone, where a time that exists in
@@ -305,6 +310,7 @@ class ConveningForm(forms.ModelForm):
         help_texts = {
             "title": "For example “Spring convening”. The web address is made from it.",
         }
+        field_classes = {"title": PlainLineFormField}
         widgets = {
             "address": forms.Textarea(attrs={"rows": 3}),
             "accessibility_notes": forms.Textarea(attrs={"rows": 4}),
@@ -363,7 +369,7 @@ class AttendanceForm(forms.Form):
         error_messages={"min_value": "Enter 1 or more."},
         widget=forms.NumberInput(attrs={"class": "count"}),
     )
-    minutes = forms.CharField(
+    minutes = PlainTextFormField(
         required=False,
         strip=True,
         label="Minutes",

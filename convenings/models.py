@@ -31,8 +31,15 @@ from wagtail.models import (
 from wagtail.search import index
 from wagtail.search.backends import get_search_backend
 
+from commontable.dates import validate_in_range
 from commontable.errors import ActionRefused
-from commontable.plain_text import rich_text_from_plain_text
+from commontable.plain_text import (
+    PlainCharField,
+    PlainTextField,
+    PlainTextPageMixin,
+    PlainURLField,
+    rich_text_from_plain_text,
+)
 from commontable.search import search_terms
 from commontable.visibility import VisiblePageManager, VisiblePageQuerySet, user_group_ids
 from convenings.blocks import AgendaBlock
@@ -67,13 +74,13 @@ def refusal_from(error: ValidationError, model: type[models.Model]) -> ActionRef
 class Community(index.Indexed, models.Model):
     """A municipality or region that round tables serve ("Prince George", "Province-wide")."""
 
-    name = models.CharField(max_length=120, unique=True, help_text="As people there say it.")
+    name = PlainCharField(max_length=120, unique=True, help_text="As people there say it.")
     slug = models.SlugField(max_length=120, unique=True, help_text="Used in web addresses.")
-    region = models.CharField(
+    region = PlainCharField(
         max_length=120, blank=True, help_text="The wider region, e.g. 'Northern BC'."
     )
-    description = models.TextField(blank=True, help_text="One or two sentences about the place.")
-    peer_reporting_name = models.CharField(
+    description = PlainTextField(blank=True, help_text="One or two sentences about the place.")
+    peer_reporting_name = PlainCharField(
         max_length=160,
         blank=True,
         help_text=(
@@ -81,7 +88,7 @@ class Community(index.Indexed, models.Model):
             "e.g. a bad-date line. Shown before anyone posts about violence."
         ),
     )
-    peer_reporting_url = models.URLField(
+    peer_reporting_url = PlainURLField(
         blank=True, help_text="Where that peer-run reporting option is found."
     )
 
@@ -119,7 +126,7 @@ class Organization(index.Indexed, models.Model):
         FUNDER = "funder", "Funder"
         OTHER = "other", "Other"
 
-    name = models.CharField(max_length=200, unique=True)
+    name = PlainCharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=200, unique=True, help_text="Used in web addresses.")
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.FRONTLINE)
     peer_led = models.BooleanField(
@@ -129,8 +136,8 @@ class Organization(index.Indexed, models.Model):
     communities = models.ManyToManyField(
         Community, blank=True, related_name="organizations", help_text="Communities it serves."
     )
-    website = models.URLField(blank=True)
-    description = models.TextField(blank=True, max_length=600, help_text="A short description.")
+    website = PlainURLField(blank=True)
+    description = PlainTextField(blank=True, max_length=600, help_text="A short description.")
 
     panels = [
         FieldPanel("name"),
@@ -187,7 +194,7 @@ class Membership(models.Model):
         return f"{self.user} — {self.organization}"
 
 
-class RoundTableIndexPage(Page):
+class RoundTableIndexPage(PlainTextPageMixin, Page):
     """The parent of every round table, at /round-tables/."""
 
     introduction = RichTextField(blank=True, features=["bold", "italic", "link"])
@@ -211,7 +218,7 @@ class RoundTableIndexPage(Page):
         return context
 
 
-class RoundTablePage(Page):
+class RoundTablePage(PlainTextPageMixin, Page):
     """One community's standing round table (DESIGN §4.1).
 
     A members-only table is a private section: a Wagtail view restriction
@@ -484,7 +491,7 @@ class ConveningQuerySet(VisiblePageQuerySet):
         return self.annotate(registered_count=Count("registrations", distinct=True))
 
 
-class ConveningPage(Page):
+class ConveningPage(PlainTextPageMixin, Page):
     """One meeting of a round table (DESIGN §4.2)."""
 
     class Format(models.TextChoices):
@@ -501,12 +508,13 @@ class ConveningPage(Page):
         help_text="The table this convening belongs to (kept from the page tree).",
     )
     starts_at = models.DateTimeField(
+        validators=[validate_in_range],
         help_text=(
             "When it starts, in your own admin time zone (Pacific unless you changed it "
             "in your account). The page shows it in the convening's time zone below."
-        )
+        ),
     )
-    ends_at = models.DateTimeField(help_text="When it ends.")
+    ends_at = models.DateTimeField(validators=[validate_in_range], help_text="When it ends.")
     time_zone = models.CharField(
         max_length=40,
         choices=BC_TIME_ZONES,
@@ -514,15 +522,15 @@ class ConveningPage(Page):
         help_text="Where the convening happens; its page and calendar show times in this zone.",
     )
     format = models.CharField(max_length=20, choices=Format.choices, default=Format.IN_PERSON)
-    area = models.CharField(
+    area = PlainCharField(
         max_length=160,
         blank=True,
         help_text="A general area everyone may see, e.g. 'Downtown Prince George'.",
     )
-    address = models.TextField(
+    address = PlainTextField(
         blank=True, help_text="The exact place. Shown only to people registered to attend."
     )
-    online_link = models.URLField(
+    online_link = PlainURLField(
         blank=True, help_text="The meeting link. Shown only to people registered to attend."
     )
     capacity = models.PositiveIntegerField(
@@ -537,7 +545,7 @@ class ConveningPage(Page):
             "Otherwise only people of the table's organizations, and its facilitators, may."
         ),
     )
-    interpretation = models.CharField(
+    interpretation = PlainCharField(
         max_length=200, blank=True, help_text="Languages interpreted, e.g. 'ASL, Dakelh'."
     )
     honoraria = models.BooleanField(
@@ -547,7 +555,7 @@ class ConveningPage(Page):
     transit_support = models.BooleanField(
         default=False, help_text="Transit tickets or travel costs are covered."
     )
-    accessibility_notes = models.TextField(
+    accessibility_notes = PlainTextField(
         blank=True,
         help_text="Step-free access, quiet room, food, naloxone on site, anything else.",
     )
@@ -1126,11 +1134,11 @@ class Need(index.Indexed, models.Model):
         ),
     }
 
-    title = models.CharField(max_length=160, help_text="The need in a few words.")
-    description = models.TextField(
+    title = PlainCharField(max_length=160, help_text="The need in a few words.")
+    description = PlainTextField(
         max_length=5000, help_text="What is needed and what happens without it."
     )
-    who_is_affected = models.CharField(
+    who_is_affected = PlainCharField(
         max_length=300,
         help_text="Who feels this need, e.g. 'women doing survival sex work downtown'.",
     )
@@ -1139,7 +1147,7 @@ class Need(index.Indexed, models.Model):
         through=TaggedNeed, blank=True, help_text="Comma-separated, e.g. housing, safety."
     )
     urgency = models.CharField(max_length=20, choices=Urgency.choices, default=Urgency.ROUTINE)
-    evidence = models.TextField(
+    evidence = PlainTextField(
         max_length=5000,
         blank=True,
         help_text="Lived experience, service data or research links that show it.",

@@ -3,6 +3,8 @@
 from django import forms
 from django.utils import timezone
 
+from commontable.dates import DateInRangeField
+from commontable.plain_text import PlainLineFormField, PlainTextFormField, PlainURLFormField
 from convenings.forms import PageChoiceField
 from convenings.models import ConveningPage, Organization
 from recommendations.stages import FundingStatus, Stage
@@ -19,7 +21,7 @@ class EndorsementForm(forms.Form):
     """Endorse on behalf of an organization you represent."""
 
     organization = forms.ModelChoiceField(queryset=Organization.objects.none(), label="Endorse for")
-    statement = forms.CharField(
+    statement = PlainTextFormField(
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="A sentence or two: why your organization supports this.",
@@ -60,18 +62,18 @@ class StageForm(forms.Form):
         required=False,
         help_text="For an endorsement: the convening where the table agreed.",
     )
-    decided_on = forms.DateField(
+    decided_on = DateInRangeField(
         required=False,
         label="Decision date",
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="For a decision: the date of the motion or letter.",
     )
-    link = forms.URLField(
+    link = PlainURLFormField(
         required=False,
         max_length=200,
         help_text="A link to the motion, letter, minutes or report.",
     )
-    note = forms.CharField(
+    note = PlainTextFormField(
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -86,15 +88,17 @@ class StageForm(forms.Form):
 class FundingForm(forms.Form):
     """A new line in the funding ledger."""
 
-    funder = forms.CharField(max_length=200)
+    funder = PlainLineFormField(max_length=200)
     amount = forms.DecimalField(
         max_digits=12, decimal_places=2, min_value=0.01, label="Amount (CAD)"
     )
-    committed_on = forms.DateField(
+    committed_on = DateInRangeField(
         initial=timezone.localdate, label="Date", widget=forms.DateInput(attrs={"type": "date"})
     )
     status = forms.ChoiceField(choices=FundingStatus.choices)
-    reference = forms.CharField(max_length=255, required=False, help_text="Grant or motion number.")
+    reference = PlainLineFormField(
+        max_length=255, required=False, help_text="Grant or motion number."
+    )
 
 
 class FollowForm(forms.Form):

@@ -17,7 +17,14 @@ from wagtail.models import Page
 from wagtail.search import index
 from wagtail.search.backends import get_search_backend
 
+from commontable.dates import validate_in_range
 from commontable.errors import ActionRefused
+from commontable.plain_text import (
+    PlainCharField,
+    PlainTextField,
+    PlainTextPageMixin,
+    PlainURLField,
+)
 from commontable.search import search_terms
 from commontable.visibility import VisiblePageManager, VisiblePageQuerySet
 from convenings.models import ConveningPage, Corroboration, Need, Organization, RoundTablePage
@@ -115,7 +122,7 @@ class RecommendationQuerySet(VisiblePageQuerySet):
         return {stage: items for stage, items in groups.items() if items}
 
 
-class RecommendationPage(Page):
+class RecommendationPage(PlainTextPageMixin, Page):
     """A local solution on its way to a decision and to funding (DESIGN §4.4, §4.5).
 
     Its stage changes only through the transition methods below, each of which
@@ -124,13 +131,13 @@ class RecommendationPage(Page):
     rolls the stage back (see ``with_content_json``).
     """
 
-    summary = models.TextField(
+    summary = PlainTextField(
         max_length=1000, help_text="Two or three sentences anyone can understand."
     )
-    action = models.TextField(
+    action = PlainTextField(
         blank=True, verbose_name="1. Action", help_text="The specific thing to be done."
     )
-    responsible_body = models.CharField(
+    responsible_body = PlainCharField(
         max_length=255,
         blank=True,
         verbose_name="2. Responsible body",
@@ -143,7 +150,7 @@ class RecommendationPage(Page):
         verbose_name="3. Decision-maker",
         help_text="Who has to say yes.",
     )
-    audience = models.CharField(
+    audience = PlainCharField(
         max_length=255,
         blank=True,
         help_text="The body by name, e.g. 'City of Prince George council'.",
@@ -157,23 +164,23 @@ class RecommendationPage(Page):
         verbose_name="4. Cost estimate (CAD)",
         help_text="What it would cost, in Canadian dollars.",
     )
-    funding_source = models.CharField(
+    funding_source = PlainCharField(
         max_length=255,
         blank=True,
         verbose_name="4. Funding source",
         help_text="Where the money is asked from.",
     )
-    evidence = models.TextField(
+    evidence = PlainTextField(
         blank=True,
         verbose_name="5. Evidence",
         help_text="Why it would work: references, lived experience, data.",
     )
-    what_exists = models.TextField(
+    what_exists = PlainTextField(
         blank=True,
         verbose_name="6. What exists",
         help_text="Current programs or policies, and how this differs from them.",
     )
-    success_measure = models.TextField(
+    success_measure = PlainTextField(
         blank=True,
         verbose_name="7. Success measure",
         help_text="How everyone will know it worked, and by when.",
@@ -197,8 +204,8 @@ class RecommendationPage(Page):
         related_name="recommendations_endorsed",
     )
     decision_date = models.DateField(null=True, blank=True, editable=False)
-    decision_link = models.URLField(blank=True, editable=False)
-    implementation_account = models.TextField(blank=True, editable=False)
+    decision_link = PlainURLField(blank=True, editable=False)
+    implementation_account = PlainTextField(blank=True, editable=False)
     clarity_score = models.PositiveSmallIntegerField(default=0, editable=False)
     round_table = models.ForeignKey(
         RoundTablePage,
@@ -686,8 +693,8 @@ class StageChange(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     at = models.DateTimeField(default=timezone.now, db_index=True)
-    note = models.TextField(blank=True)
-    link = models.URLField(blank=True)
+    note = PlainTextField(blank=True)
+    link = PlainURLField(blank=True)
 
     class Meta:
         ordering = ["at", "pk"]
@@ -708,8 +715,8 @@ class Endorsement(models.Model):
     representative = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    statement = models.CharField(max_length=500)
-    endorsed_on = models.DateField(default=timezone.localdate)
+    statement = PlainCharField(max_length=500, multiline=True)
+    endorsed_on = models.DateField(default=timezone.localdate, validators=[validate_in_range])
 
     panels = [
         FieldPanel("recommendation"),
@@ -739,13 +746,13 @@ class FundingCommitment(models.Model):
     recommendation = models.ForeignKey(
         RecommendationPage, on_delete=models.PROTECT, related_name="funding_commitments"
     )
-    funder = models.CharField(max_length=200)
+    funder = PlainCharField(max_length=200)
     amount = models.DecimalField(
         max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
     )
-    committed_on = models.DateField(default=timezone.localdate)
+    committed_on = models.DateField(default=timezone.localdate, validators=[validate_in_range])
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLEDGED)
-    reference = models.CharField(max_length=255, blank=True, help_text="Grant or motion number.")
+    reference = PlainCharField(max_length=255, blank=True, help_text="Grant or motion number.")
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -12,12 +12,14 @@ from wagtail.admin.auth import require_admin_access
 from wagtail.admin.views.account import AccountView, NameEmailSettingsPanel
 
 from commontable.models import User
+from commontable.plain_text import PlainLineFormField
 
 
 class DisplayNameForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["display_name"]
+        field_classes = {"display_name": PlainLineFormField}
 
 
 class DisplayNameSettingsPanel(NameEmailSettingsPanel):

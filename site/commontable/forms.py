@@ -6,6 +6,7 @@ from django import forms
 from wagtail.users.forms import UserCreationForm, UserEditForm
 
 from commontable.models import User
+from commontable.plain_text import PlainLineFormField
 
 DISPLAY_NAME_HELP = (
     "The name other participants see. Use a first name, a nickname or your "
@@ -16,7 +17,9 @@ DISPLAY_NAME_HELP = (
 class SignupForm(forms.Form):
     """Extra sign-up field for django-allauth (ACCOUNT_SIGNUP_FORM_CLASS)."""
 
-    display_name = forms.CharField(max_length=60, label="Display name", help_text=DISPLAY_NAME_HELP)
+    display_name = PlainLineFormField(
+        max_length=60, label="Display name", help_text=DISPLAY_NAME_HELP
+    )
 
     field_order = ["display_name", "email", "password1", "password2"]
 
@@ -40,6 +43,7 @@ class AdminUserCreationForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = User
         fields = {"email", "display_name", "is_superuser", "groups"}
+        field_classes = {"display_name": PlainLineFormField}
 
 
 class AdminUserEditForm(UserEditForm):
@@ -51,6 +55,7 @@ class AdminUserEditForm(UserEditForm):
     class Meta(UserEditForm.Meta):
         model = User
         fields = {"email", "display_name", "is_active", "is_superuser", "groups"}
+        field_classes = {"display_name": PlainLineFormField}
 
 
 class DeleteAccountForm(forms.Form):

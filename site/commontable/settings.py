@@ -301,6 +301,8 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 TAGGIT_CASE_INSENSITIVE = True
+# Typed tags are held to the plain-text rule, on the site and in the admin alike.
+TAGGIT_TAGS_FROM_STRING = "commontable.plain_text.tags_from_string"
 
 # Security. HTTPS-only settings (HSTS, Secure cookies, redirect) switch on with
 # SECURE_SSL=1, which every deployment behind HTTPS sets; `check --deploy` flags
