@@ -301,6 +301,7 @@ class ConveningForm(forms.ModelForm):
             "address": "Address",
             "online_link": "Online meeting link",
             "capacity": "Capacity",
+            "open_registration": "Open registration to every member",
             "interpretation": "Interpretation",
             "honoraria": "Honoraria for peers",
             "childcare": "Childcare",
@@ -388,7 +389,7 @@ class AttendanceForm(forms.Form):
         for row in rows:
             counts[row.organization_id] = counts.get(row.organization_id, 0) + row.people
         listed = Q(pk__in=[pk for pk in counts if pk is not None]) | Q(
-            pk__in=convening.registrations.values("organization")
+            pk__in=convening.registrations.active().values("organization")
         )
         if convening.round_table_id:
             listed |= Q(round_tables=convening.round_table_id)

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import IntegrityError, models, transaction
-from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -487,8 +487,16 @@ class ConveningQuerySet(VisiblePageQuerySet):
         return self.filter(pk__in=agendas).order_by("-starts_at")
 
     def annotate_registrations(self):
-        """Annotate each convening with ``registered_count``."""
-        return self.annotate(registered_count=Count("registrations", distinct=True))
+        """Annotate each convening with ``registered_count``: its active registrations."""
+        active = (
+            Registration.objects.active()
+            .filter(convening=OuterRef("pk"))
+            .order_by()
+            .values("convening")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        return self.annotate(registered_count=Coalesce(Subquery(active), 0))
 
 
 class ConveningPage(PlainTextPageMixin, Page):
@@ -699,34 +707,64 @@ class ConveningPage(PlainTextPageMixin, Page):
         return max(self.capacity - registered_count, 0)
 
     def can_see_meeting_details(self, user) -> bool:
-        """The address and link are for registered attendees and facilitators only (§4.2)."""
+        """The address and link: for the table's facilitators, and active registrations (§9).
+
+        Only while the person may still register: someone who has left the
+        table's organizations stops seeing them at once, registered or not.
+        A cancelled registration stays on record (they saw the details then)
+        but shows them no more.
+        """
         if not user.is_authenticated:
             return False
         if self.round_table and self.round_table.is_facilitator(user):
             return True
-        return self.registrations.filter(user=user).exists()
+        return self.may_register(user) and self.registrations.active().filter(user=user).exists()
 
     def may_register(self, user) -> bool:
-        """A member is a signed-in person with an organization or a role on this table."""
+        """Whether this person may register (and so learn the address and link).
+
+        The people the table expects: the people of its member organizations,
+        everyone with a role on it (facilitators included) and site
+        administrators. A facilitator may open a convening
+        (``open_registration``) to anyone signed in with an organization.
+        """
         if not user.is_authenticated:
             return False
+        if user.is_superuser:
+            return True
+        if self.round_table is not None and self.round_table.is_member(user):
+            return True
+        return self.open_registration and user.memberships.exists()
+
+    def registration_refusal(self, user) -> str:
+        """Why this person may not register, and whom to ask: shown on the page and on refusal."""
+        if not user.memberships.exists() and not self.open_registration:
+            return (
+                "Only members can register. Registration is for the people of this round "
+                "table's organizations: ask an organization you work with to add you, or ask "
+                "the table's facilitators."
+            )
+        if not user.memberships.exists():
+            return (
+                "Only members can register. Ask an organization you work with to add you, "
+                "or ask this table's facilitators."
+            )
         return (
-            user.memberships.exists()
-            or (self.round_table is not None and self.round_table.is_member(user))
-            or user.is_superuser
+            "Registration is for the people of this round table's organizations. Ask the "
+            "table's facilitators to add your organization, or to open this convening to "
+            "every member."
         )
 
     def register(self, *, user, organization=None, anonymous: bool = False) -> "Registration":
         """Register a member to attend, refusing when the convening is over, full or repeated.
 
         The convening's row is locked (and SQLite serialises writers), so two
-        people asking for the last place at once cannot both get it.
+        people asking for the last place at once cannot both get it. Only
+        active registrations take places; after cancelling, registering again
+        makes a new registration and the cancelled one stays on record.
         """
         if not self.may_register(user):
-            raise ActionRefused(
-                "Only members can register. Ask an organization you work with to add you, "
-                "or ask this table's facilitator."
-            )
+            raise ActionRefused(self.registration_refusal(user))
         if (
             organization is not None
             and not user.memberships.filter(organization=organization).exists()
@@ -736,9 +774,9 @@ class ConveningPage(PlainTextPageMixin, Page):
             locked = ConveningPage.objects.select_for_update(of=("self",)).get(pk=self.pk)
             if locked.has_ended:
                 raise ActionRefused("This convening has already taken place.")
-            if locked.registrations.filter(user=user).exists():
+            if locked.registrations.active().filter(user=user).exists():
                 raise ActionRefused("You are already registered for this convening.")
-            taken = locked.registrations.count()
+            taken = locked.registrations.active().count()
             if locked.capacity is not None and taken >= locked.capacity:
                 raise ActionRefused(
                     f"This convening is full: all {locked.capacity} places are taken."
@@ -751,13 +789,27 @@ class ConveningPage(PlainTextPageMixin, Page):
             except IntegrityError as error:
                 raise ActionRefused("You are already registered for this convening.") from error
 
-    def cancel_registration(self, *, user) -> None:
-        """Give up a place; refused when there is nothing to cancel or the meeting is over."""
+    def cancel_registration(self, *, user) -> "Registration":
+        """Give up a place; refused when there is nothing to cancel or the meeting is over.
+
+        The registration is kept, marked cancelled with the time: the person
+        saw the address and link, and the facilitators can see who did.
+        Anyone holding an active registration may cancel it, even after
+        leaving the table's organizations: giving a place back shows nothing.
+        """
         if self.has_ended:
             raise ActionRefused("This convening has already taken place.")
-        deleted, _ = self.registrations.filter(user=user).delete()
-        if not deleted:
-            raise ActionRefused("You are not registered for this convening.")
+        with transaction.atomic():
+            registration = self.registrations.active().select_for_update().filter(user=user).first()
+            if registration is None:
+                raise ActionRefused("You are not registered for this convening.")
+            registration.cancelled_at = timezone.now()
+            registration.save(update_fields=["cancelled_at"])
+        return registration
+
+    def may_see_registrations(self, user) -> bool:
+        """Who registered, cancelled or not, is for the people who run the meeting."""
+        return self.may_record_attendance(user)
 
     def may_record_attendance(self, user) -> bool:
         """The table's facilitators, and anyone Wagtail lets edit and publish this page."""
@@ -884,17 +936,30 @@ class ConveningPage(PlainTextPageMixin, Page):
         """Registration state, meeting details (only for those who may see them) and attendance."""
         context = super().get_context(request, *args, **kwargs)
         user = request.user
-        registered_count = self.registrations.count()
-        registration = (
-            self.registrations.filter(user=user).first() if user.is_authenticated else None
-        )
+        active = self.registrations.active()
+        registered_count = active.count()
+        registration = active.filter(user=user).first() if user.is_authenticated else None
+        may_register = self.may_register(user)
         context.update(
             round_table=self.round_table,
             registered_count=registered_count,
             places_left=self.places_left(registered_count),
             registration=registration,
             show_meeting_details=self.can_see_meeting_details(user),
-            may_register=self.may_register(user),
+            may_register=may_register,
+            registration_refusal=(
+                self.registration_refusal(user)
+                if user.is_authenticated and not may_register
+                else ""
+            ),
+            registrations=(
+                # Active ones first, then cancelled ones, each in the order they came.
+                self.registrations.select_related("user", "organization").order_by(
+                    F("cancelled_at").asc(nulls_first=True), "created_at"
+                )
+                if self.may_see_registrations(user)
+                else None
+            ),
             may_record_attendance=self.may_record_attendance(user),
             user_organizations=self.organizations_of(user),
             attendance=self.attendance.select_related("organization"),
@@ -931,8 +996,28 @@ class ConveningAttendance(Orderable):
         return f"{self.organization or 'Unaffiliated'}: {self.people}"
 
 
+class RegistrationQuerySet(models.QuerySet):
+    """Registrations, active or cancelled."""
+
+    def active(self):
+        """Filters the QuerySet to registrations not cancelled: the ones that take a place.
+
+        Every count of registrations, every "already registered" and every
+        meeting-details check reads this; cancelled ones stay only as a record.
+        """
+        return self.filter(cancelled_at__isnull=True)
+
+    def cancelled(self):
+        """Filters the QuerySet to cancelled registrations."""
+        return self.filter(cancelled_at__isnull=False)
+
+
 class Registration(models.Model):
-    """A member's RSVP to a convening, optionally for one of their organizations."""
+    """A member's RSVP to a convening, optionally for one of their organizations.
+
+    Cancelling keeps the row, with ``cancelled_at``: whoever registered saw the
+    address and link, and the facilitators can always see who did.
+    """
 
     convening = models.ForeignKey(
         ConveningPage, on_delete=models.CASCADE, related_name="registrations"
@@ -952,6 +1037,8 @@ class Registration(models.Model):
         blank=True,
         help_text="When the person gave up their place. Kept: they saw the address and link.",
     )
+
+    objects = RegistrationQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at"]

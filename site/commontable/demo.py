@@ -677,12 +677,19 @@ def _convening(table, spec, convening_spec, number, organizations, users) -> Non
     table.add_child(instance=convening)
     convening.save_revision().publish()
     if not past:
+        # Sam registers wherever the table expects them, for an organization of theirs
+        # that sits at it.
         provider = users["provider@commontable.example"]
-        if convening.round_table.is_member(provider) or provider.memberships.exists():
+        if convening.may_register(provider):
             Registration.objects.get_or_create(
                 convening=convening,
                 user=provider,
-                defaults={"organization": organizations["nechako-outreach"]},
+                cancelled_at__isnull=True,
+                defaults={
+                    "organization": Organization.objects.filter(
+                        memberships__user=provider, round_tables=table
+                    ).first()
+                },
             )
 
 
