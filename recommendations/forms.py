@@ -7,7 +7,7 @@ from commontable.dates import DateInRangeField
 from commontable.plain_text import PlainLineFormField, PlainTextFormField, PlainURLFormField
 from convenings.forms import PageChoiceField
 from convenings.models import ConveningPage, Organization
-from recommendations.stages import FundingStatus, Stage
+from recommendations.stages import STAGE_ACTIONS, FundingStatus, Stage
 
 
 def representable_organizations(user):
@@ -41,18 +41,15 @@ class WithdrawEndorsementForm(forms.Form):
 
 
 class StageForm(forms.Form):
-    """A facilitator's (or councillor's) stage change, with a note and a link."""
+    """A facilitator's (or a decision-maker's representative's) stage change, with a note
+    and a link.
 
-    ACTIONS = [
-        ("propose", "Propose to the table"),
-        ("endorse", "Record the table's endorsement at a convening"),
-        ("submit", "Submit to the decision-maker"),
-        ("adopted", "Record decision: adopted"),
-        ("declined", "Record decision: declined"),
-        ("deferred", "Record decision: deferred"),
-        ("implemented", "Mark implemented"),
-        ("withdraw", "Withdraw"),
-    ]
+    ``offered`` narrows the actions shown to the ones this person may take
+    (``RecommendationPage.stage_actions_for``). A posted form accepts every
+    action, so the model's refusal, which says who may, is what a person reads.
+    """
+
+    ACTIONS = [(name, action.label) for name, action in STAGE_ACTIONS.items()]
 
     action = forms.ChoiceField(choices=ACTIONS)
     # The stage the person saw when they chose: if it moved meanwhile, they look again.
@@ -80,9 +77,11 @@ class StageForm(forms.Form):
         help_text="What happened, in plain words. For 'implemented', the account of the work.",
     )
 
-    def __init__(self, *args, convenings, **kwargs):
+    def __init__(self, *args, convenings, offered=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["convening"].queryset = convenings
+        if offered is not None:
+            self.fields["action"].choices = offered
 
 
 class FundingForm(forms.Form):

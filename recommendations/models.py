@@ -36,10 +36,11 @@ from recommendations.forms import (
 )
 from recommendations.panels import FollowThroughPanel, RecommendationPageForm
 from recommendations.stages import (
+    DECISION_MAKER_BODIES,
     DECISIONS,
     FINAL_STAGES,
+    STAGE_ACTIONS,
     STAGE_GUIDE,
-    WITHDRAWABLE_STAGES,
     DecisionMaker,
     FundingStatus,
     Stage,
@@ -411,7 +412,9 @@ class RecommendationPage(PlainTextPageMixin, Page):
             is_facilitator=is_facilitator,
             may_record_decision=self.may_record_decision(user),
             stage_form=StageForm(
-                convenings=self.endorsement_convenings(), initial={"seen_stage": self.stage}
+                convenings=self.endorsement_convenings(),
+                offered=self.stage_actions_for(user),
+                initial={"seen_stage": self.stage},
             ),
             funding_form=FundingForm(),
             endorse_form=(
@@ -430,15 +433,60 @@ class RecommendationPage(PlainTextPageMixin, Page):
         if not (table and table.is_facilitator(user)):
             raise ActionRefused(f"Only this round table's facilitators can {doing}.")
 
+    def decision_makers(self):
+        """The government organizations that speak for this recommendation's decision-maker.
+
+        From ``DECISION_MAKER_BODIES``: for a municipal council, the municipal
+        governments serving the table's community; for a provincial ministry,
+        any provincial body. None for other decision-makers.
+        """
+        body = DECISION_MAKER_BODIES.get(self.decision_maker)
+        if body is None or self.round_table is None:
+            return Organization.objects.none()
+        organizations = Organization.objects.filter(kind=body.kind)
+        if body.local:
+            organizations = organizations.filter(communities=self.round_table.community_id)
+        return organizations
+
     def may_record_decision(self, user) -> bool:
-        """Facilitators, and councillors and officials (DESIGN §2)."""
+        """The table's facilitators (administrators too), and its decision-maker's representatives.
+
+        A representative is a member who may speak for (``can_represent``)
+        one of ``decision_makers()``: a councillor of Prince George speaks for
+        Prince George's council, not for Okanagan's (DESIGN §12).
+        """
         if not user.is_authenticated:
             return False
         if self.round_table and self.round_table.is_facilitator(user):
             return True
         return user.memberships.filter(
-            organization__kind__in=[Organization.Kind.MUNICIPAL, Organization.Kind.PROVINCIAL]
+            can_represent=True, organization__in=self.decision_makers()
         ).exists()
+
+    def decision_refusal(self) -> str:
+        """Who may record this recommendation's decision, for a person who may not."""
+        body = DECISION_MAKER_BODIES.get(self.decision_maker)
+        if body is None:
+            return (
+                "Only this round table's facilitators can record this decision: its "
+                "decision-maker is not a government organization on this site."
+            )
+        community = self.round_table.community if self.round_table else "its community"
+        return (
+            "Only this round table's facilitators and the representatives of "
+            f"{body.described.format(community=community)} can record this decision."
+        )
+
+    def stage_actions_for(self, user) -> list[tuple[str, str]]:
+        """The stage changes to offer this person: every one to facilitators, decisions
+        to the decision-maker's representatives, none to anyone else."""
+        if self.round_table and self.round_table.is_facilitator(user):
+            return [(name, action.label) for name, action in STAGE_ACTIONS.items()]
+        if self.may_record_decision(user):
+            return [
+                (name, action.label) for name, action in STAGE_ACTIONS.items() if action.decision
+            ]
+        return []
 
     # Transitions -------------------------------------------------------------
 
@@ -495,7 +543,11 @@ class RecommendationPage(PlainTextPageMixin, Page):
         """A facilitator puts a draft before the table."""
         self._require_facilitator(by, "propose a recommendation")
         return self._move(
-            by=by, allowed_from={Stage.DRAFT}, to=Stage.PROPOSED, note=note, link=link
+            by=by,
+            allowed_from=STAGE_ACTIONS["propose"].allowed_from,
+            to=Stage.PROPOSED,
+            note=note,
+            link=link,
         )
 
     def endorse_at(self, convening: ConveningPage, *, by, note: str = "", link: str = ""):
@@ -507,7 +559,7 @@ class RecommendationPage(PlainTextPageMixin, Page):
             raise ActionRefused("The table can only endorse at a convening that has taken place.")
         return self._move(
             by=by,
-            allowed_from={Stage.PROPOSED},
+            allowed_from=STAGE_ACTIONS["endorse"].allowed_from,
             to=Stage.ENDORSED,
             note=note or f"Endorsed at “{convening.title}”.",
             link=link,
@@ -537,7 +589,7 @@ class RecommendationPage(PlainTextPageMixin, Page):
 
         return self._move(
             by=by,
-            allowed_from={Stage.ENDORSED},
+            allowed_from=STAGE_ACTIONS["submit"].allowed_from,
             to=Stage.SUBMITTED,
             note=note,
             link=link,
@@ -547,12 +599,13 @@ class RecommendationPage(PlainTextPageMixin, Page):
     def record_decision(
         self, outcome: str, *, by, decided_on: date, link: str, note: str = ""
     ) -> "StageChange":
-        """Record the decision-maker's answer, with the motion or letter and its date."""
+        """Record the decision-maker's answer, with the motion or letter and its date.
+
+        Only ``may_record_decision`` people; a refusal writes nothing (no stage,
+        no history, so no feed entry and no news).
+        """
         if not self.may_record_decision(by):
-            raise ActionRefused(
-                "Only this round table's facilitators, councillors and officials can record a "
-                "decision."
-            )
+            raise ActionRefused(self.decision_refusal())
         if outcome not in DECISIONS:
             raise ActionRefused("A decision is adopted, declined or deferred.")
         if not link:
@@ -561,7 +614,7 @@ class RecommendationPage(PlainTextPageMixin, Page):
             raise ActionRefused("Give the date of the decision (not in the future).")
         return self._move(
             by=by,
-            allowed_from={Stage.SUBMITTED, Stage.DEFERRED},
+            allowed_from=STAGE_ACTIONS[outcome].allowed_from,
             to=outcome,
             note=note,
             link=link,
@@ -621,7 +674,7 @@ class RecommendationPage(PlainTextPageMixin, Page):
             raise ActionRefused("Give a short account of what happened.")
         return self._move(
             by=by,
-            allowed_from={Stage.FUNDED},
+            allowed_from=STAGE_ACTIONS["implemented"].allowed_from,
             to=Stage.IMPLEMENTED,
             note=account,
             link=link,
@@ -632,7 +685,11 @@ class RecommendationPage(PlainTextPageMixin, Page):
         """The table takes it back, at any stage before a decision to adopt."""
         self._require_facilitator(by, "withdraw a recommendation")
         return self._move(
-            by=by, allowed_from=WITHDRAWABLE_STAGES, to=Stage.WITHDRAWN, note=note, link=link
+            by=by,
+            allowed_from=STAGE_ACTIONS["withdraw"].allowed_from,
+            to=Stage.WITHDRAWN,
+            note=note,
+            link=link,
         )
 
     # Endorsements ------------------------------------------------------------

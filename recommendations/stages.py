@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 from django.db import models
 
+from convenings.models import Organization
+
 
 class Stage(models.TextChoices):
     """Where a recommendation is on its way from draft to implementation (DESIGN §4.5)."""
@@ -90,7 +92,57 @@ WITHDRAWABLE_STAGES = {
     Stage.SUBMITTED,
     Stage.DEFERRED,
 }
-DECISIONS = {Stage.ADOPTED, Stage.DECLINED, Stage.DEFERRED}
+
+
+@dataclass(frozen=True)
+class StageAction:
+    """A stage change a person asks for from a recommendation's page.
+
+    ``decision`` marks the decision-maker's answer: recorded by the people
+    who speak for the decision-maker as well as by the table's facilitators
+    (``RecommendationPage.may_record_decision``); every other action is the
+    facilitators' alone.
+    """
+
+    label: str
+    allowed_from: frozenset[Stage]
+    to: Stage
+    decision: bool = False
+
+
+def _action(label: str, allowed_from, to: Stage, *, decision: bool = False) -> StageAction:
+    return StageAction(label, frozenset(allowed_from), to, decision)
+
+
+# Every stage change the site offers, by the name its form sends.
+STAGE_ACTIONS = {
+    "propose": _action("Propose to the table", {Stage.DRAFT}, Stage.PROPOSED),
+    "endorse": _action(
+        "Record the table's endorsement at a convening", {Stage.PROPOSED}, Stage.ENDORSED
+    ),
+    "submit": _action("Submit to the decision-maker", {Stage.ENDORSED}, Stage.SUBMITTED),
+    "adopted": _action(
+        "Record decision: adopted",
+        {Stage.SUBMITTED, Stage.DEFERRED},
+        Stage.ADOPTED,
+        decision=True,
+    ),
+    "declined": _action(
+        "Record decision: declined",
+        {Stage.SUBMITTED, Stage.DEFERRED},
+        Stage.DECLINED,
+        decision=True,
+    ),
+    "deferred": _action(
+        "Record decision: deferred",
+        {Stage.SUBMITTED, Stage.DEFERRED},
+        Stage.DEFERRED,
+        decision=True,
+    ),
+    "implemented": _action("Mark implemented", {Stage.FUNDED}, Stage.IMPLEMENTED),
+    "withdraw": _action("Withdraw", WITHDRAWABLE_STAGES, Stage.WITHDRAWN),
+}
+DECISIONS = {action.to for action in STAGE_ACTIONS.values() if action.decision}
 
 
 class DecisionMaker(models.TextChoices):
@@ -100,6 +152,34 @@ class DecisionMaker(models.TextChoices):
     SERVICE_PROVIDERS = "service_providers", "Service providers"
     FUNDERS = "funders", "Funders"
     OTHER = "other", "Other"
+
+
+@dataclass(frozen=True)
+class DecisionMakerBody:
+    """The government organizations that speak for a decision-maker (DESIGN §12).
+
+    ``kind`` is an ``Organization.Kind`` value. A local body answers only for
+    the communities it serves; a provincial one answers for the whole province.
+    """
+
+    kind: str
+    local: bool
+    described: str  # in a sentence: "a municipal government serving Okanagan"
+
+
+# Decision-makers that are government organizations on the site. Police boards,
+# service providers and funders are not: only the table's facilitators record
+# their decisions.
+DECISION_MAKER_BODIES = {
+    DecisionMaker.MUNICIPAL_COUNCIL: DecisionMakerBody(
+        Organization.Kind.MUNICIPAL,
+        local=True,
+        described="a municipal government serving {community}",
+    ),
+    DecisionMaker.PROVINCIAL_MINISTRY: DecisionMakerBody(
+        Organization.Kind.PROVINCIAL, local=False, described="a provincial body"
+    ),
+}
 
 
 class FundingStatus(models.TextChoices):

@@ -27,6 +27,7 @@ from recommendations.forms import (
 )
 from recommendations.models import Follow, RecommendationPage, TaggedRecommendation
 from recommendations.notifications import user_for_unsubscribe_token
+from recommendations.stages import STAGE_ACTIONS
 
 
 def visible_recommendation(request, table: str, recommendation: str) -> RecommendationPage:
@@ -99,7 +100,7 @@ def change_stage(request, table: str, recommendation: str):
             page.endorse_at(data["convening"], by=request.user, note=note, link=link)
         elif action == "submit":
             page.submit(by=request.user, note=note, link=link)
-        elif action in {"adopted", "declined", "deferred"}:
+        elif STAGE_ACTIONS[action].decision:
             page.record_decision(
                 action, by=request.user, decided_on=data["decided_on"], link=link, note=note
             )

@@ -89,9 +89,11 @@ def test_checklist_names_each_unanswered_question(client, public_table):
 
 
 def test_draft_to_implemented_with_every_step_on_the_timeline(
-    client, recommendation, facilitator, past_convening, peer_rep, member
+    client, recommendation, facilitator, past_convening, peer_rep, member, public_table
 ):
-    councillor = MembershipFactory(organization=OrganizationFactory(kind="municipal")).user
+    council = OrganizationFactory(kind="municipal")
+    council.communities.add(public_table.community)
+    councillor = MembershipFactory(organization=council, can_represent=True).user
     endorse_by_peers(recommendation, peer_rep)
     recommendation.propose(by=facilitator, note="To the table.")
     recommendation.endorse_at(past_convening, by=facilitator)
@@ -277,7 +279,7 @@ def test_only_facilitators_of_the_table_move_stages(recommendation, member):
 
 def test_members_who_are_not_officials_cannot_record_decisions(recommendation, member):
     at_stage(recommendation, "submitted")
-    with pytest.raises(ActionRefused, match="councillors and officials"):
+    with pytest.raises(ActionRefused, match="Only this round table's facilitators and the"):
         recommendation.record_decision(
             "adopted", by=member, decided_on=timezone.localdate(), link="https://x.org"
         )

@@ -967,7 +967,10 @@ def _recommendation(table, spec, number, organizations, users) -> None:
     table.add_child(instance=page)
     page.save_revision().publish()
     facilitator = table.roles.filter(role="facilitator").first().user
-    councillor = users["councillor@commontable.example"]
+    # The decision is recorded by someone who speaks for the decision-maker, as it
+    # would be; the facilitator records it where that is not a government body.
+    speaking_for = page.decision_makers().order_by("slug").first()
+    decider = _representative(speaking_for) if speaking_for else facilitator
     target = STAGE_PATH.index(spec["stage"])
     convening = ConveningPage.objects.filter(round_table=table).past().last()
     for slug in spec["endorsers"]:
@@ -984,7 +987,7 @@ def _recommendation(table, spec, number, organizations, users) -> None:
             4,
             lambda: page.record_decision(
                 "adopted",
-                by=councillor,
+                by=decider,
                 decided_on=timezone.localdate() - timedelta(days=20),
                 link="https://example.org/council/motions/demo",
                 note="Carried.",
