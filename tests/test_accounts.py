@@ -1,6 +1,7 @@
 """Sign-up asks only for a display name; email is verified before sign-in."""
 
 import re
+import socket
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -11,6 +12,7 @@ from allauth.mfa.totp.internal.auth import (
     hotp_value,
     yield_hotp_counters_from_time,
 )
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.core import mail
 
 from commontable.models import User
@@ -167,3 +169,120 @@ def test_admin_account_page_needs_admin_access(client, member):
     response = client.get("/admin/account/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+# Nothing is sent to an address with no account, checked at a real SMTP server --------------
+
+RESET_SENT = "If an account uses this address, we have sent it a link"
+
+
+class Received:
+    """aiosmtpd's handler: keep the raw bytes of every message the server accepts."""
+
+    def __init__(self):
+        self.messages: list[tuple[list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((list(envelope.rcpt_tos), envelope.original_content))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on a free local port, and the site's mail sent to it."""
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:  # a port nobody else is using
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    received = Received()
+    controller = Controller(received, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": "127.0.0.1",
+                "port": port,
+                "use_tls": False,
+                "timeout": 5,
+            },
+        }
+    }
+    yield received
+    controller.stop()
+
+
+def verified_user(email: str) -> User:
+    user = User.objects.create_user(email, "a-long-safe-passphrase", display_name="R")
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return user
+
+
+def test_a_password_reset_for_an_unknown_address_sends_nothing(client, smtp_server):
+    response = client.post(
+        "/accounts/password/reset/", {"email": "nobody@example.org"}, follow=True
+    )
+    assert response.status_code == 200
+    assert RESET_SENT in response.content.decode()
+    assert smtp_server.messages == []
+
+
+def test_a_password_reset_for_an_account_reaches_its_address(client, smtp_server):
+    verified_user("reset@example.org")
+    response = client.post("/accounts/password/reset/", {"email": "reset@example.org"}, follow=True)
+    assert RESET_SENT in response.content.decode()
+    ((recipients, raw),) = smtp_server.messages
+    assert recipients == ["reset@example.org"]
+    assert b"/accounts/password/reset/key/" in raw
+
+
+def test_the_reset_page_reads_the_same_with_or_without_an_account(client, smtp_server):
+    verified_user("reset@example.org")
+    pages = []
+    for email in ("reset@example.org", "nobody@example.org"):
+        visitor = type(client)()
+        response = visitor.post("/accounts/password/reset/", {"email": email}, follow=True)
+        assert RESET_SENT in response.content.decode(), email
+        pages.append((response.status_code, response.redirect_chain, response.content))
+    assert pages[0][:2] == pages[1][:2]
+    strip = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]*"|nonce="[^"]*"|nonce-[^\']*')
+    assert strip.sub(b"", pages[0][2]) == strip.sub(b"", pages[1][2])
+
+
+# Signing up takes the same work whether or not the address has an account ------------------
+
+
+class CountingPasswordHasher(PBKDF2PasswordHasher):
+    """Django's default hasher, counting the passwords it hashes."""
+
+    hashed = 0
+
+    def encode(self, password, salt, iterations=None):
+        type(self).hashed += 1
+        return super().encode(password, salt, iterations)
+
+
+@pytest.fixture
+def counting_hasher(settings):
+    settings.PASSWORD_HASHERS = [f"{__name__}.CountingPasswordHasher"]
+    CountingPasswordHasher.hashed = 0
+    return CountingPasswordHasher
+
+
+def sign_up(client, hasher, email: str) -> tuple[int, int, str]:
+    """Sign up afresh; how many passwords were hashed, how many emails sent, and where it led."""
+    before_hashed, before_sent = hasher.hashed, len(mail.outbox)
+    response = type(client)().post("/accounts/signup/", {**SIGNUP, "email": email})
+    return hasher.hashed - before_hashed, len(mail.outbox) - before_sent, response["Location"]
+
+
+def test_signing_up_with_a_taken_address_does_the_same_work_as_with_a_new_one(
+    client, counting_hasher
+):
+    verified_user("taken@example.org")
+    new = sign_up(client, counting_hasher, "new@example.org")
+    taken = sign_up(client, counting_hasher, "taken@example.org")
+    assert new == taken == (1, 1, "/accounts/confirm-email/")
+    (already, confirm) = mail.outbox[-1], mail.outbox[-2]
+    assert already.to == ["taken@example.org"] and confirm.to == ["new@example.org"]

@@ -38,6 +38,8 @@ PRODUCTION_ENVIRONMENT = {
     "ALLOWED_HOSTS": HOST,
     "REDIS_URL": "redis://127.0.0.1:6379/5",
     "EMAIL_HOST": "smtp.commontable.example",
+    # One TLS proxy in front, appending the address it saw to X-Forwarded-For.
+    "TRUSTED_PROXY_COUNT": "1",
 }
 # The settings that make a deployment safe on the wire.
 SECURITY_SETTINGS = ("SECURE_", "SESSION_COOKIE_", "CSRF_COOKIE_")

@@ -14,8 +14,9 @@ from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 
-from commontable.checks import rate_limits_need_a_shared_cache
+from commontable.checks import proxies_are_declared, rate_limits_need_a_shared_cache
 from commontable.models import User
+from commontable.ratelimit import client_address
 from convenings.models import Corroboration, Need
 from tests.factories import NeedFactory, UserFactory, totp_code
 from tests.test_needs import need_data
@@ -49,7 +50,7 @@ def verified(user):
     return user
 
 
-def test_wrong_passwords_lock_the_account_for_a_while(client):
+def test_wrong_passwords_lock_the_account_from_that_address_for_a_while(client):
     user = verified(UserFactory())
     for _ in range(allowed("login_failed", "key")):
         response = client.post(reverse("account_login"), {"login": user.email, "password": "no"})
@@ -268,3 +269,55 @@ def test_limits_hold_across_processes_through_redis(shared_redis):
     # The first process used all but one of the account's failed sign-ins.
     assert first["failed_sign_ins"] == [True] * (failed_sign_ins - 1)
     assert second["failed_sign_ins"] == [True, False]
+
+
+# A stranger cannot lock the owner out, and only our own proxies say who is asking ----------
+
+
+def test_a_strangers_wrong_passwords_do_not_lock_the_owner_out(client):
+    user = verified(UserFactory())
+    stranger = type(client)(REMOTE_ADDR="203.0.113.66")
+    for _ in range(allowed("login_failed", "key") + 1):
+        stranger.post(reverse("account_login"), {"login": user.email, "password": "no"})
+    refused = stranger.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    assert "Too many failed login attempts" in refused.content.decode()
+    owner = type(client)(REMOTE_ADDR="198.51.100.7")
+    response = owner.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert int(owner.session["_auth_user_id"]) == user.pk
+
+
+def test_https_alone_trusts_no_forwarded_for():
+    code = "from commontable import settings as s; print(s.ALLAUTH_TRUSTED_PROXY_COUNT)"
+    environment = {**os.environ, "SECURE_SSL": "1", "SECRET_KEY": "x" * 50}
+    environment.pop("TRUSTED_PROXY_COUNT", None)
+    finished = subprocess.run(
+        [sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True
+    )
+    assert finished.stdout.strip() == "0"
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded_for", "address"),
+    [
+        (0, "203.0.113.9", "10.0.0.1"),  # nobody vouches for the header
+        (1, "203.0.113.9", "203.0.113.9"),  # written by our proxy
+        (1, "198.51.100.1, 203.0.113.9", "203.0.113.9"),  # the left part is the client's say-so
+        (2, "198.51.100.1, 203.0.113.9, 10.0.0.2", "203.0.113.9"),
+        (2, "203.0.113.9", "10.0.0.1"),  # did not pass through both proxies
+        (1, "not-an-address", "10.0.0.1"),
+        (1, "", "10.0.0.1"),
+    ],
+)
+def test_the_address_is_the_one_our_proxies_saw(rf, settings, proxies, forwarded_for, address):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = proxies
+    request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded_for)
+    assert client_address(request) == address
+
+
+def test_deploy_check_warns_when_https_trusts_no_proxy(settings):
+    settings.SECURE_SSL = True
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 0
+    assert [m.id for m in proxies_are_declared(None)] == ["commontable.W002"]
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    assert proxies_are_declared(None) == []

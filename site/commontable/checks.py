@@ -62,3 +62,24 @@ def page_cache_needs_a_shared_cache(app_configs, **kwargs) -> list[checks.CheckM
             id="commontable.E001",
         )
     ]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def proxies_are_declared(app_configs, **kwargs) -> list[checks.CheckMessage]:
+    """Warn an HTTPS deployment that trusts no proxy with the person's address.
+
+    ``SECURE_SSL`` says a TLS proxy sits in front. Unless ``TRUSTED_PROXY_COUNT``
+    says how many, every request seems to come from the proxy itself, and
+    the per-address limits on sign-in and sign-up are shared by everyone.
+    """
+    if not settings.SECURE_SSL or settings.ALLAUTH_TRUSTED_PROXY_COUNT > 0:
+        return []
+    return [
+        checks.Warning(
+            "SECURE_SSL is on but TRUSTED_PROXY_COUNT is 0: behind a proxy, every person "
+            "shares the proxy's address, and one person can use up everyone's sign-in limit.",
+            hint="Set TRUSTED_PROXY_COUNT to the number of proxies in front that append to "
+            "X-Forwarded-For (1 for a single proxy).",
+            id="commontable.W002",
+        )
+    ]

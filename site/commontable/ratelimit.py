@@ -4,14 +4,44 @@ allauth limits sign-in, sign-up and password resets itself; this covers our
 own actions (posting needs, corroborating). We count in the cache so the
 limit holds across every app process when the cache is Redis. allauth's
 rate-limit helpers are internal to it, so we keep this small one of our own.
+
+``client_address`` is the one rule for whose address a request comes from,
+used by allauth's limits (through our account adapter) as well.
 """
 
+import ipaddress
 import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
 
 from commontable.errors import ActionRefused
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address a request comes from, as far as our own proxies vouch for it.
+
+    ``X-Forwarded-For`` is written by whoever sends the request until it
+    reaches a proxy of ours; each of our ``TRUSTED_PROXY_COUNT`` proxies
+    appends the address it saw. So the entry that many places from the right
+    is the last one a proxy of ours wrote, and anything further left is the
+    client's own say-so. With no proxy trusted (the default), or a request
+    that did not pass through them all, the connection's own address is used:
+    a header anyone can send never decides whose limit a request counts
+    against.
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    trusted = settings.ALLAUTH_TRUSTED_PROXY_COUNT
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [part for part in forwarded if part]
+    if trusted <= 0 or len(forwarded) < trusted:
+        return remote
+    candidate = forwarded[-trusted]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:  # not an address: a proxy of ours never writes that
+        return remote
 
 
 def consume(action: str, *, key: str) -> None:

@@ -208,6 +208,12 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Common Table] "
 ACCOUNT_PREVENT_ENUMERATION = True
+# A password reset for an address with no account sends nothing: an unexpected
+# email from this site could out a person. The page says the same either way.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+# Equal work whether an address has an account or not; addresses and failed
+# sign-ins counted as commontable.ratelimit and the adapter say.
+ACCOUNT_ADAPTER = "commontable.account_adapter.AccountAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_ADAPTER = "commontable.mfa.MFAAdapter"
 MFA_TOTP_ISSUER = "Common Table"
@@ -220,7 +226,8 @@ MFA_TOTP_ISSUER = "Common Table"
 # generous and the tight limits are per account or email address.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
-    # Wrong passwords, and wrong MFA codes (keyed by account).
+    # Wrong passwords (keyed by account and address together, so a stranger
+    # cannot lock the owner out) and wrong MFA codes (keyed by account).
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
     # Each request sends an email: an address gets a few reset emails an hour,
@@ -327,10 +334,13 @@ if SECURE_SSL:
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 
-# Per-address rate limits need the person's address. Behind the HTTPS proxy
-# (SECURE_SSL) that is the last X-Forwarded-For entry, the one the proxy wrote:
-# REMOTE_ADDR is the proxy itself, and one person could lock everyone out.
-ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1" if SECURE_SSL else "0"))
+# Per-address rate limits need the person's address. X-Forwarded-For is trusted
+# only through the proxies a deployment declares (TRUSTED_PROXY_COUNT, the
+# number in front that each append the address they saw): with none declared,
+# the connection's own address counts, since anyone can send that header.
+# Behind a proxy, declare it, or everyone shares the proxy's address; `check
+# --deploy` warns when SECURE_SSL is on and none is declared.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 # Content Security Policy: our own origin only, no inline scripts.
 SECURE_CSP = {
