@@ -1141,6 +1141,25 @@ class NeedQuerySet(models.QuerySet):
             )
         )
 
+    def with_visible_context(self, user):
+        """Annotate whether ``user`` may see each need's round table and convening.
+
+        A need's own visibility does not cover them: a convening can move into
+        a members-only table, or be unpublished, while the need stays public,
+        and a poster keeps their own members-only need after leaving the
+        table. Read through ``Need.shown_round_table`` and ``shown_convening``
+        (with ``select_related("round_table", "convening")``), so every page,
+        export and API answer names only the context the person may see.
+        """
+        return self.annotate(
+            round_table_shown=Exists(
+                RoundTablePage.objects.visible_to(user).filter(pk=OuterRef("round_table"))
+            ),
+            convening_shown=Exists(
+                ConveningPage.objects.visible_to(user).filter(pk=OuterRef("convening"))
+            ),
+        )
+
     def for_listing(self):
         """Everything a need card shows, fetched in a constant number of queries.
 
@@ -1441,6 +1460,22 @@ class Need(index.Indexed, models.Model):
         if self.attribution == self.Attribution.PERSON and self.posted_by_id:
             return f"{self.posted_by.display_name}, {self.organization.name}"
         return self.organization.name
+
+    @property
+    def shown_round_table(self) -> "RoundTablePage | None":
+        """Its round table, if the person it was fetched for may see it.
+
+        Needs ``NeedQuerySet.with_visible_context(user)``.
+        """
+        return self.round_table if self.round_table_shown else None
+
+    @property
+    def shown_convening(self) -> "ConveningPage | None":
+        """Its convening, if the person it was fetched for may see it.
+
+        Needs ``NeedQuerySet.with_visible_context(user)``.
+        """
+        return self.convening if self.convening_shown else None
 
     def is_poster(self, user) -> bool:
         """Whether this person posted the need (only they choose how it is credited)."""

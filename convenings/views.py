@@ -163,6 +163,7 @@ def visible_need(request, pk: int) -> Need:
     return get_object_or_404(
         Need.objects.visible_to(request.user)
         .for_listing()
+        .with_visible_context(request.user)
         .select_related("round_table", "convening"),
         pk=pk,
     )

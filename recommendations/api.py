@@ -308,12 +308,15 @@ class NeedOut(Schema):
     visibility: str
     attribution: str = Field(..., alias="credited_to", description="Who it is credited to.")
     weight: int = Field(..., description="How many organizations corroborate it.")
-    round_table: str | None = Field(..., description="The round table's slug, if any.")
+    round_table: str | None = Field(
+        ..., description="The round table's slug, if any and this reader may see it."
+    )
     created_at: datetime
 
     @staticmethod
     def resolve_round_table(need: Need) -> str | None:
-        return need.round_table.slug if need.round_table else None
+        table = need.shown_round_table
+        return table.slug if table else None
 
 
 class NeedDetail(NeedOut):
@@ -505,15 +508,21 @@ def recommendation_detail(request: HttpRequest, id: ObjectId) -> RecommendationP
 # Needs -------------------------------------------------------------------------------------
 
 
+def needs_for(request: HttpRequest) -> QuerySet:
+    """The needs this reader may see, with the round tables among them they may see."""
+    return (
+        Need.objects.visible_to(request.user)
+        .for_listing()
+        .with_visible_context(request.user)
+        .select_related("round_table", "convening")
+    )
+
+
 @api.get("/needs", response={200: list[NeedOut], 400: InvalidQuery}, tags=["needs"])
 @paginate(PageNumbers)
 def need_list(request: HttpRequest, filters: Query[NeedQuery]) -> QuerySet:
     """Needs, filtered, searched and sorted like /needs/."""
-    needs = NeedFilter(
-        request.GET,
-        queryset=Need.objects.visible_to(request.user).for_listing().select_related("round_table"),
-        user=request.user,
-    )
+    needs = NeedFilter(request.GET, queryset=needs_for(request), user=request.user)
     return valid_filter(needs).qs
 
 
@@ -524,9 +533,7 @@ def need_list(request: HttpRequest, filters: Query[NeedQuery]) -> QuerySet:
 )
 def need_detail(request: HttpRequest, id: ObjectId) -> Need:
     """One need."""
-    return get_object_or_404(
-        Need.objects.visible_to(request.user).for_listing().select_related("round_table"), pk=id
-    )
+    return get_object_or_404(needs_for(request), pk=id)
 
 
 # Round tables and convenings -------------------------------------------------------------
