@@ -7,7 +7,9 @@ injection-shaped text, malformed numbers, dates, choices and ids, repeated
 parameters and missing fields, mixed with valid values so that the success
 paths run too. Every answer must be below 500; after a POST that was not a
 success (a redirect with a success message), no row of any kind has changed.
-Visitors' answers never contain a members-only title.
+Visitors' answers never contain a members-only title. After a success, every
+stored piece of typed text is one a feed, a calendar and an email header can
+carry (``commontable.plain_text``).
 
 The totals (inputs tried and server errors, per target) are printed at the end
 of the module's run.
@@ -21,17 +23,21 @@ from urllib.parse import quote, urlencode
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.messages import get_messages
 from django.core.cache import cache
-from django.db import transaction
+from django.db import models, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from taggit.models import Tag
+from wagtail.models import Page
 
 from commontable.models import User
+from commontable.plain_text import one_line, printable
 from convenings.models import Corroboration, Need, Registration, RoundTableRole
 from recommendations.forms import StageForm
 from recommendations.models import (
@@ -127,6 +133,8 @@ UNICODE = [
     "\u2028\u2029",
     "ǅungla İstanbul ß ﬁ",
     "\r\n\t",
+    "a\x0bb\x1bc\x7f\x9b\ufffe",  # controls XML, iCalendar and email headers refuse
+    "Title\r\nBcc: everyone@example.org",  # a header of its own, in a one-line field
 ]
 # Surrogate halves cannot travel in UTF-8: a client_for would send these bytes.
 SURROGATE_BYTES = [b"\xed\xa0\x80", b"a\xed\xb2\xa9b", b"\xff\xfe", b"\xc0\xaf"]
@@ -391,7 +399,34 @@ def rows() -> dict:
         **{model.__name__: model.objects.count() for model in counted},
         "needs": list(Need.objects.order_by("pk").values()),
         "stages": list(RecommendationPage.objects.order_by("pk").values_list("pk", "stage")),
+        "pages": Page.objects.count(),
     }
+
+
+def uncarriable_text() -> list[tuple[str, str, str]]:
+    """Stored typed text a feed, calendar or email header could not carry, or a broken line.
+
+    Every text field of the site's own models (one line unless it is a
+    ``TextField`` or declared multi-line), page titles and tag names.
+    """
+    fields = [
+        (model, field)
+        for app in ("commontable", "convenings", "recommendations")
+        for model in apps.get_app_config(app).get_models()
+        for field in model._meta.concrete_fields
+        if isinstance(field, models.CharField | models.TextField) and not field.choices
+    ]
+    fields += [(Page, Page._meta.get_field("title")), (Tag, Tag._meta.get_field("name"))]
+    found = []
+    for model, field in fields:
+        multiline = isinstance(field, models.TextField) or getattr(field, "multiline", False)
+        keep = printable if multiline else one_line
+        for value in model.objects.exclude(**{field.attname: ""}).values_list(
+            field.attname, flat=True
+        ):
+            if value is not None and keep(value) != value:
+                found.append((model.__name__, field.name, value))
+    return found
 
 
 def said_success(response) -> bool:
@@ -407,6 +442,7 @@ def post_and_check(world, client, path, data, *, target, succeeded=said_success)
     response = send(world, client, "POST", path, data, target=target)
     if succeeded(response):
         TALLY[target]["changed"] += 1
+        assert uncarriable_text() == [], (target, data)
     else:
         assert rows() == before, (target, data, response.status_code)
     return response
@@ -534,6 +570,15 @@ NEED = {name: values[0] for name, values in need_fields.items()}
 @given(fields=form(**need_fields))
 @example(fields={**NEED, "convening": "9" * 30})  # was an OverflowError on SQLite
 @example(fields={**NEED, "tags": "x" * 101})  # was a 500 on PostgreSQL, after saving the need
+@example(  # was stored as typed, and broke every feed, calendar or email that showed it
+    fields={
+        **NEED,
+        "title": "Shelter\x0b\r\nbeds",
+        "description": "Cold\x1b nights.\r\nNo beds\ufffe.",
+        "who_is_affected": "People\r\noutside",
+        "tags": "winter\x0b, cold\r\nnights",
+    }
+)
 def test_needs_form_new(world, client_for, fields):
     post_and_check(
         world, client_for(world.member), reverse("need_create"), fields, target="needs form (new)"
@@ -573,6 +618,33 @@ def test_convening_register_and_cancel(world, client_for, name, fields, convenin
     post_and_check(world, client_for(world.member), path, fields, target=name)
 
 
+convening_fields = {
+    "title": ("Autumn fuzz convening",),
+    "starts_at": ("2031-10-02T18:00", "2031-03-09T02:30"),  # the second is in a clock change
+    "ends_at": ("2031-10-02T20:30",),
+    "time_zone": ("America/Vancouver", "America/Dawson_Creek"),
+    "format": ("in_person", "online", "hybrid"),
+    "area": ("Downtown",),
+    "address": ("1 Main Street",),
+    "online_link": ("https://meet.example.org/autumn",),
+    "capacity": ("30", ""),
+    "interpretation": ("ASL",),
+    "accessibility_notes": ("Step-free entrance.",),
+}
+CONVENING = {name: values[0] for name, values in convening_fields.items()}
+
+
+@fuzz
+@given(fields=form(**convening_fields))
+@example(  # year 10000 in UTC: was an OverflowError
+    fields={**CONVENING, "starts_at": "9999-12-31T22:00", "ends_at": "9999-12-31T23:00"}
+)
+@example(fields={**CONVENING, "title": "Autumn\r\nBcc: everyone@example.org\x0b"})
+def test_convening_schedule(world, client_for, fields):
+    path = reverse("convening_create", args=["fuzz-table"])
+    post_and_check(world, client_for(world.facilitator), path, fields, target="convening schedule")
+
+
 # Recommendations -------------------------------------------------------------------------
 
 recommendation = st.sampled_from(["draft", "submitted", "adopted"])
@@ -593,6 +665,19 @@ recommendation = st.sampled_from(["draft", "submitted", "adopted"])
 @example(  # was an OverflowError on SQLite
     fields={"action": "endorse", "seen_stage": "proposed", "convening": "9" * 30}, slug="draft"
 )
+@example(  # a vertical tab in a note made every feed that included it fail
+    fields={
+        "action": "propose",
+        "seen_stage": "draft",
+        "note": "Moved\x0b at the table.\r\n",
+        "link": "https://council.example/motion/7\x1b",
+    },
+    slug="draft",
+)
+@example(
+    fields={"action": "adopted", "seen_stage": "submitted", "decided_on": "9999-12-31"},
+    slug="submitted",
+)
 def test_stage_change_and_decision(world, client_for, fields, slug):
     path = reverse("recommendation_stage", args=["fuzz-table", slug])
     post_and_check(
@@ -611,6 +696,20 @@ def test_stage_change_and_decision(world, client_for, fields, slug):
     ),
     slug=recommendation,
 )
+@example(
+    fields={
+        "funder": "City\r\nof\x0b Fuzz Town",
+        "amount": "1200",
+        "committed_on": "2025-01-31",
+        "status": "pledged",
+        "reference": "G-7\x1b\r\n",
+    },
+    slug="adopted",
+)
+@example(
+    fields={"funder": "City", "amount": "1", "committed_on": "9999-12-31", "status": "pledged"},
+    slug="adopted",
+)
 def test_funding(world, client_for, fields, slug):
     path = reverse("recommendation_funding", args=["fuzz-table", slug])
     post_and_check(world, client_for(world.facilitator), path, fields, target="funding")
@@ -623,6 +722,10 @@ def test_funding(world, client_for, fields, slug):
         organization=(Ref("own_org.pk"), Ref("poster_org.pk")), statement=("We need this.",)
     ),
     slug=recommendation,
+)
+@example(
+    fields={"organization": Ref("own_org.pk"), "statement": "We\x0b need\x1b this."},
+    slug="submitted",
 )
 def test_endorse_and_withdraw_endorsement(world, client_for, name, fields, slug):
     path = reverse(name, args=["fuzz-table", slug])
