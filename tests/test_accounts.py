@@ -286,3 +286,12 @@ def test_signing_up_with_a_taken_address_does_the_same_work_as_with_a_new_one(
     assert new == taken == (1, 1, "/accounts/confirm-email/")
     (already, confirm) = mail.outbox[-1], mail.outbox[-2]
     assert already.to == ["taken@example.org"] and confirm.to == ["new@example.org"]
+
+
+def test_a_taken_address_tried_again_still_costs_a_password_hash(client, counting_hasher):
+    """The owner's email is held back by its own limit; the work is not."""
+    verified_user("taken@example.org")
+    first = sign_up(client, counting_hasher, "taken@example.org")
+    again = sign_up(client, counting_hasher, "taken@example.org")
+    assert first == (1, 1, "/accounts/confirm-email/")
+    assert again == (1, 0, "/accounts/confirm-email/")

@@ -28,14 +28,17 @@ class AccountAdapter(DefaultAccountAdapter):
         account = super()._get_login_attempts_cache_key(request, **credentials)
         return f"{account}:{client_address(request)}"
 
-    def send_account_already_exists_mail(self, email: str) -> None:
-        """Tell the owner someone tried to sign up with their address, after the same work.
+    def respond_email_verification_sent(self, request: HttpRequest, user):
+        """Answer "check your email" after the same work, whether or not the address was taken.
 
         Signing up with a new address hashes its password; with an address that
-        has an account, allauth hashed nothing and answered in a twentieth of
-        the time, so the time alone said whether someone had an account. Both
-        paths now hash one password (a random one here, which costs the same)
-        and send one email.
+        already has an account (``user`` is None: allauth only emails the
+        owner), nothing was hashed, and the answer came in a twentieth of the
+        time, so the time alone said whether someone had an account. Here that
+        path hashes one password too (a random one, which costs the same),
+        whether or not the owner's email was just sent or held back by its own
+        limit.
         """
-        make_password(get_random_string(32))
-        super().send_account_already_exists_mail(email)
+        if user is None:
+            make_password(get_random_string(32))
+        return super().respond_email_verification_sent(request, user)
