@@ -4,12 +4,20 @@ Registered in the site's personal-data registry (``commontable.personal_data``)
 when the app loads. Needs and corroborations speak for organizations, so
 deleting an account keeps them for the organization and takes the person's
 name off them (DESIGN §6).
+
+What an export shows follows the one visibility rule, as every page does
+(DESIGN §9): a person keeps their own words and facts (what they wrote, for
+whom, when they registered or cancelled) but not the context they can no
+longer see. A registration for a convening that has moved out of their sight
+says "a convening you can no longer see", without its title, time or place; a
+need of theirs at a table they left keeps its words but not the table's name.
 """
 
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 
 from commontable.personal_data import PersonalData, registry
 from convenings.models import (
+    ConveningPage,
     Corroboration,
     Membership,
     Need,
@@ -62,18 +70,35 @@ def sole_facilitator_notices(user) -> list[str]:
     ]
 
 
+CONVENING_NOT_VISIBLE = "a convening you can no longer see"
+NEED_NOT_VISIBLE = "a need you can no longer see"
+
+
 def export_registrations(user) -> list[dict]:
+    registrations = list(
+        Registration.objects.filter(user=user).select_related("convening", "organization")
+    )
+    visible = set(
+        ConveningPage.objects.visible_to(user)
+        .filter(pk__in=[registration.convening_id for registration in registrations])
+        .values_list("pk", flat=True)
+    )
     return [
         {
-            "convening": registration.convening.title,
-            "starts": registration.convening.starts_at,
+            **(
+                {
+                    "convening": registration.convening.title,
+                    "starts": registration.convening.starts_at,
+                }
+                if registration.convening_id in visible
+                else {"convening": CONVENING_NOT_VISIBLE, "starts": None}
+            ),
             "organization": registration.organization.name if registration.organization else None,
             "anonymous": registration.anonymous,
             "registered": registration.created_at,
+            "cancelled": registration.cancelled_at,
         }
-        for registration in Registration.objects.filter(user=user).select_related(
-            "convening", "organization"
-        )
+        for registration in registrations
     ]
 
 
@@ -92,12 +117,13 @@ def export_needs(user) -> list[dict]:
             "status": need.get_status_display(),
             "evidence": need.evidence,
             "tags": [tag.name for tag in need.tags.all()],
-            "round_table": need.round_table.title if need.round_table else None,
+            "round_table": need.shown_round_table.title if need.shown_round_table else None,
             "posted": need.created_at,
             "address": need.get_absolute_url(),
         }
         for need in Need.objects.filter(posted_by=user)
-        .select_related("community", "organization", "round_table", "posted_by")
+        .with_visible_context(user)
+        .select_related("community", "organization", "round_table", "convening", "posted_by")
         .prefetch_related("tags")
     ]
 
@@ -111,15 +137,16 @@ def erase_needs(user) -> None:
 
 
 def export_corroborations(user) -> list[dict]:
+    visible = Need.objects.visible_to(user).filter(pk=OuterRef("need"))
     return [
         {
-            "need": corroboration.need.title,
+            "need": corroboration.need.title if corroboration.need_visible else NEED_NOT_VISIBLE,
             "organization": corroboration.organization.name,
             "corroborated": corroboration.created_at,
         }
-        for corroboration in Corroboration.objects.filter(user=user).select_related(
-            "need", "organization"
-        )
+        for corroboration in Corroboration.objects.filter(user=user)
+        .annotate(need_visible=Exists(visible))
+        .select_related("need", "organization")
     ]
 
 

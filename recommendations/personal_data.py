@@ -5,47 +5,83 @@ when the app loads. Endorsements, stage changes and funding entries are the
 public record of what organizations and tables did, so deleting an account
 keeps them and takes the person's name off them (DESIGN §6); follows and
 notifications are the person's own and go.
+
+As in ``convenings.personal_data``, an export keeps the person's own words
+(statements, notes, funding entries) but names a recommendation only while
+they may see it. News about something they can no longer see is never sent
+(``notifications.still_visible`` at send time): unsent, it is left out of the
+export; sent, it is listed without its subject, text or address.
 """
 
 from django_tasks_db.models import DBTaskResult
 
 from commontable.personal_data import PersonalData, registry
-from recommendations.models import Endorsement, Follow, FundingCommitment, Notification, StageChange
-from recommendations.notifications import send_digest, send_notification, send_stale_reminder
+from recommendations.models import (
+    Endorsement,
+    Follow,
+    FundingCommitment,
+    Notification,
+    RecommendationPage,
+    StageChange,
+)
+from recommendations.notifications import (
+    send_digest,
+    send_notification,
+    send_stale_reminder,
+    still_visible,
+)
+
+RECOMMENDATION_NOT_VISIBLE = "a recommendation you can no longer see"
+NEWS_NOT_VISIBLE = "news about something you can no longer see"
+
+
+def recommendation_titles(user, rows) -> dict[int, str]:
+    """The titles of the rows' recommendations, by id, for the ones ``user`` may still see."""
+    return dict(
+        RecommendationPage.objects.visible_to(user)
+        .filter(pk__in={row.recommendation_id for row in rows})
+        .values_list("pk", "title")
+    )
 
 
 def export_endorsements(user) -> list[dict]:
+    endorsements = list(
+        Endorsement.objects.filter(representative=user).select_related("organization")
+    )
+    titles = recommendation_titles(user, endorsements)
     return [
         {
-            "recommendation": endorsement.recommendation.title,
+            "recommendation": titles.get(endorsement.recommendation_id, RECOMMENDATION_NOT_VISIBLE),
             "organization": endorsement.organization.name,
             "statement": endorsement.statement,
             "endorsed_on": endorsement.endorsed_on,
         }
-        for endorsement in Endorsement.objects.filter(representative=user).select_related(
-            "recommendation", "organization"
-        )
+        for endorsement in endorsements
     ]
 
 
 def export_stage_changes(user) -> list[dict]:
+    changes = list(StageChange.objects.filter(by=user))
+    titles = recommendation_titles(user, changes)
     return [
         {
-            "recommendation": change.recommendation.title,
+            "recommendation": titles.get(change.recommendation_id, RECOMMENDATION_NOT_VISIBLE),
             "from": change.get_from_stage_display(),
             "to": change.get_to_stage_display(),
             "at": change.at,
             "note": change.note,
             "link": change.link,
         }
-        for change in StageChange.objects.filter(by=user).select_related("recommendation")
+        for change in changes
     ]
 
 
 def export_funding(user) -> list[dict]:
+    commitments = list(FundingCommitment.objects.filter(recorded_by=user))
+    titles = recommendation_titles(user, commitments)
     return [
         {
-            "recommendation": commitment.recommendation.title,
+            "recommendation": titles.get(commitment.recommendation_id, RECOMMENDATION_NOT_VISIBLE),
             "funder": commitment.funder,
             "amount": commitment.amount,
             "committed_on": commitment.committed_on,
@@ -53,9 +89,7 @@ def export_funding(user) -> list[dict]:
             "reference": commitment.reference,
             "recorded": commitment.created_at,
         }
-        for commitment in FundingCommitment.objects.filter(recorded_by=user).select_related(
-            "recommendation"
-        )
+        for commitment in commitments
     ]
 
 
@@ -75,17 +109,27 @@ def export_follows(user) -> list[dict]:
 
 
 def export_notifications(user) -> list[dict]:
-    return [
-        {
-            "subject": notification.subject,
-            "body": notification.body,
-            "address": notification.url,
-            "created": notification.created_at,
-            "sent": notification.sent_at,
-            "frequency": notification.get_frequency_display(),
-        }
-        for notification in Notification.objects.filter(user=user)
-    ]
+    exported = []
+    for notification in Notification.objects.filter(user=user).select_related("user"):
+        if still_visible(notification):
+            about = {
+                "subject": notification.subject,
+                "body": notification.body,
+                "address": notification.url,
+            }
+        elif notification.sent_at is None:
+            continue  # never to be sent (see send_notification and send_digest)
+        else:
+            about = {"subject": NEWS_NOT_VISIBLE, "body": "", "address": ""}
+        exported.append(
+            {
+                **about,
+                "created": notification.created_at,
+                "sent": notification.sent_at,
+                "frequency": notification.get_frequency_display(),
+            }
+        )
+    return exported
 
 
 def erase_notifications(user) -> None:

@@ -5,11 +5,21 @@ see them; a person who leaves a table keeps their own words (their needs, in
 their export) but not the hidden context around them: titles, times, places.
 """
 
+import json
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from convenings.models import Need
-from tests.factories import MembershipFactory, NeedFactory, RoundTableRoleFactory
+from convenings.models import ConveningPage, Need
+from recommendations.models import Endorsement, Notification
+from tests.factories import (
+    MembershipFactory,
+    NeedFactory,
+    RecommendationPageFactory,
+    RoundTableRoleFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +106,86 @@ def test_the_api_gives_a_poster_who_left_no_round_table(client, poster_who_left)
     assert detail["round_table"] is None
     listed = {item["id"]: item for item in client.get("/api/v1/needs").json()["items"]}
     assert listed[need.pk]["round_table"] is None
+
+
+# The data export: own words and facts, never the hidden context
+
+
+def export(client, user) -> tuple[dict, str]:
+    client.force_login(user)
+    response = client.post("/accounts/data/")
+    assert response.status_code == 200
+    return json.loads(response.content), response.content.decode()
+
+
+def test_the_export_no_longer_names_a_convening_the_person_cannot_see(
+    client, member, upcoming, private_table
+):
+    registration = upcoming.register(user=member)
+    upcoming.cancel_registration(user=member)
+    upcoming.move(private_table, pos="last-child")
+    moved = ConveningPage.objects.get(pk=upcoming.pk)
+    moved.title = "Renamed zqxhiddenconvening"
+    moved.starts_at = timezone.now() + timedelta(days=40)
+    moved.ends_at = moved.starts_at + timedelta(hours=2)
+    moved.save_revision().publish()
+    data, raw = export(client, member)
+    (exported,) = data["registrations"]
+    assert exported["convening"] == "a convening you can no longer see"
+    assert exported["starts"] is None
+    assert exported["registered"].startswith(f"{registration.created_at:%Y-%m-%dT%H:%M:%S}")
+    assert exported["cancelled"]
+    for hidden in ("zqxhiddenconvening", "Spring convening", "Secret Street", "secret-room"):
+        assert hidden not in raw
+
+
+def test_the_export_keeps_a_posters_words_but_not_the_table_they_left(
+    client, poster_who_left, private_table
+):
+    poster, _ = poster_who_left
+    data, raw = export(client, poster)
+    (posted,) = data["needs_posted"]
+    assert posted["title"] == "Safe rooms for the night"
+    assert posted["description"] == "Our own words about what we need."
+    assert posted["round_table"] is None
+    assert private_table.title not in raw
+
+
+def test_the_export_keeps_an_endorsement_statement_but_not_the_hidden_recommendation(
+    client, private_table
+):
+    representative = MembershipFactory(can_represent=True).user
+    hidden = RecommendationPageFactory(parent=private_table, title="Housing zqxhiddenrec")
+    Endorsement.objects.create(
+        recommendation=hidden,
+        organization=representative.memberships.get().organization,
+        representative=representative,
+        statement="Our own statement.",
+    )
+    data, raw = export(client, representative)
+    assert data["endorsements"][0]["statement"] == "Our own statement."
+    assert data["endorsements"][0]["recommendation"] == "a recommendation you can no longer see"
+    assert "zqxhiddenrec" not in raw
+
+
+def test_the_export_leaves_out_unsent_news_about_what_the_person_can_no_longer_see(
+    client, outsider, private_table
+):
+    hidden = RecommendationPageFactory(parent=private_table, title="Housing zqxhiddenrec")
+    for event, sent_at in (("unsent", None), ("sent", timezone.now())):
+        Notification.objects.create(
+            user=outsider,
+            event=f"stage-change:{event}",
+            topic=f"recommendation:{hidden.pk}",
+            subject="Housing zqxhiddenrec is now proposed",
+            body="Housing zqxhiddenrec moved.",
+            url=f"https://example.org{hidden.url}",
+            frequency="weekly",
+            sent_at=sent_at,
+        )
+    data, raw = export(client, outsider)
+    assert [n["subject"] for n in data["notifications"]] == [
+        "news about something you can no longer see"
+    ]
+    assert data["notifications"][0]["sent"]
+    assert "zqxhiddenrec" not in raw
