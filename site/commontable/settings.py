@@ -390,3 +390,6 @@ TASKS = {
         "QUEUES": ["default", "notifications"],
     },
 }
+
+# Where "Leave this site" goes: a neutral page that says nothing about this one.
+QUICK_EXIT_URL = os.environ.get("QUICK_EXIT_URL", "https://www.theweathernetwork.com/ca")
