@@ -417,6 +417,7 @@ def build_world() -> World:
             name="City of Riverside", slug="city-of-riverside", kind=Organization.Kind.MUNICIPAL
         ),
     }
+    org["council"].communities.add(riverside)
     public_table = RoundTablePageFactory(
         title="Riverside Round Table",
         slug="riverside-table",
@@ -438,7 +439,6 @@ def build_world() -> World:
         "member": MembershipFactory(organization=org["private"]).user,
         "representative": MembershipFactory(organization=org["peer"], can_represent=True).user,
         # Facilitators and administrators have TOTP set up, as they must (§6).
-    org["council"].communities.add(riverside)
         "facilitator": UserFactory(display_name="Valley facilitator", with_totp=True),
         "other_facilitator": UserFactory(display_name="Riverside facilitator", with_totp=True),
         "councillor": MembershipFactory(organization=org["council"], can_represent=True).user,
@@ -635,6 +635,7 @@ def build_world() -> World:
     )
     Registration.objects.create(convening=private_upcoming, user=users["member"])
     Registration.objects.create(convening=public_upcoming, user=users["councillor"])
+    Registration.objects.create(convening=public_upcoming, user=users["other_member"])
     follow_member = Follow.objects.create(
         user=users["member"], kind=Follow.Kind.RECOMMENDATION, recommendation=private_rec
     )
@@ -656,7 +657,6 @@ def build_world() -> World:
 
     tables = {
         "public table": at(
-    Registration.objects.create(convening=public_upcoming, user=users["other_member"])
             "public table",
             EVERY_ROLE,
             public_table,
@@ -709,6 +709,7 @@ def build_world() -> World:
             EVERY_ROLE,
             public_rec,
             public,
+            # Riverside's council is its decision-maker; the councillor speaks for it (§12).
             stage={"other_facilitator", "councillor", "administrator"},
             endorse={"representative", "councillor"},
             withdraw_endorsement=set(),
@@ -730,7 +731,6 @@ def build_world() -> World:
             "public need",
             EVERY_ROLE,
             need_plain,
-            # Riverside's council is its decision-maker; the councillor speaks for it (§12).
             edit={"other_facilitator", "administrator"},
             corroborate={"member", "representative", "councillor"},
             withdraw={"other_member"},
