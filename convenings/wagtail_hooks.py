@@ -1,5 +1,6 @@
 """Admin menus for the people and places behind the round tables."""
 
+from django.core.exceptions import PermissionDenied
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.chooser import (
     ChooseResultsView,
@@ -11,6 +12,47 @@ from wagtail.snippets.views.chooser import (
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from convenings.models import Community, Membership, Need, Organization, RoundTableRole
+
+
+class ManagersOnly:
+    """Chooser views that answer only people who may manage these records in the admin.
+
+    Roles, memberships, endorsements and funding lines name people and what
+    members-only tables hold, and nothing a facilitator edits in the admin
+    chooses them; their choosers are for those with a permission on the model
+    (administrators), as their listings are.
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        policy = self.model.snippet_viewset.permission_policy
+        if not policy.user_has_any_permission(request.user, {"add", "change", "delete", "view"}):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ManagersChooseView(ManagersOnly, ChooseView):
+    pass
+
+
+class ManagersChooseResultsView(ManagersOnly, ChooseResultsView):
+    pass
+
+
+class ManagersChosenView(ManagersOnly, SnippetChosenView):
+    pass
+
+
+class ManagersChosenMultipleView(ManagersOnly, SnippetChosenMultipleView):
+    pass
+
+
+class ManagersChooserViewSet(SnippetChooserViewSet):
+    """The chooser of a model whose records only their managers may list (``ManagersOnly``)."""
+
+    choose_view_class = ManagersChooseView
+    choose_results_view_class = ManagersChooseResultsView
+    chosen_view_class = ManagersChosenView
+    chosen_multiple_view_class = ManagersChosenMultipleView
 
 
 class CommunityViewSet(SnippetViewSet):
@@ -39,6 +81,7 @@ class MembershipViewSet(SnippetViewSet):
     list_display = ["user", "organization", "can_represent"]
     list_filter = ["organization", "can_represent"]
     ordering = ["organization__name"]
+    chooser_viewset_class = ManagersChooserViewSet
 
 
 class RoundTableRoleViewSet(SnippetViewSet):
@@ -48,6 +91,7 @@ class RoundTableRoleViewSet(SnippetViewSet):
     list_display = ["user", "role", "round_table"]
     list_filter = ["role", "round_table"]
     ordering = ["round_table__title"]
+    chooser_viewset_class = ManagersChooserViewSet
 
 
 class VisibleNeeds:

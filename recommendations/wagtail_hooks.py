@@ -3,6 +3,7 @@
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from convenings.wagtail_hooks import ManagersChooserViewSet
 from recommendations.models import Endorsement, FundingCommitment
 
 
@@ -12,6 +13,7 @@ class EndorsementViewSet(SnippetViewSet):
     list_display = ["organization", "recommendation", "endorsed_on"]
     list_filter = ["organization"]
     ordering = ["-endorsed_on"]
+    chooser_viewset_class = ManagersChooserViewSet
 
 
 class FundingCommitmentViewSet(SnippetViewSet):
@@ -21,6 +23,7 @@ class FundingCommitmentViewSet(SnippetViewSet):
     list_display = ["funder", "amount", "status", "committed_on", "recommendation"]
     list_filter = ["status"]
     ordering = ["-committed_on"]
+    chooser_viewset_class = ManagersChooserViewSet
 
 
 class FollowThroughGroup(SnippetViewSetGroup):

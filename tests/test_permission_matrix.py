@@ -30,7 +30,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
-from wagtail.models import Page, PageViewRestriction
+from wagtail.models import Page, PageViewRestriction, Revision, Workflow
 from wagtail.rich_text import RichText
 
 from commontable.models import User
@@ -200,6 +200,13 @@ SEARCHES = ("?q=zqxtabletitle", "?q=zqxrectitle", "?q=zqxconveningtitle", "?q=zq
 RECOMMENDATION_FILTERS = ("", "?q=zqxrecsummary", "?community=quiet-valley", "?tag=zqxrectag")
 NEED_FILTERS = ("", "?q=zqxneedstory", "?community=quiet-valley", "?q=zqxpmstory")
 
+MANAGERS_ONLY_CHOOSERS = (
+    "convenings/membership",
+    "convenings/roundtablerole",
+    "recommendations/endorsement",
+    "recommendations/fundingcommitment",
+)
+
 # Every pattern of the site, by its route, with what each role gets from it.
 RULES = {
     "favicon.ico": Rule(get=MOVED),
@@ -224,6 +231,19 @@ RULES = {
     # administrators alone.
     # Wagtail's account page, asking for a display name only.
     "admin/account/": Rule(get=When("admin_access", 200, SIGNIN), gate=False),
+    # Wagtail's admin sign-out, by POST only: a GET (a link from anywhere) changes nothing.
+    "admin/logout/": Rule(get=405, gate=False),
+    # Wagtail's tag autocomplete and page types report, under the visibility rule.
+    "admin/tag-autocomplete/": Rule(
+        get=When("admin_access", 200, SIGNIN), gate=False, queries=("?term=zqx",)
+    ),
+    "admin/tag-autocomplete/<slug:app_name>/<slug:model_name>/": Rule(
+        get=When("admin_access", 200, SIGNIN), gate=False, queries=("?term=zqx",)
+    ),
+    "admin/reports/page-types-usage/": Rule(get=When("admin_access", 200, SIGNIN), gate=False),
+    "admin/reports/page-types-usage/results/": Rule(
+        get=When("admin_access", 200, SIGNIN), gate=False
+    ),
     "admin/users/delete/<int:pk>/": Rule(
         get=When("admin_access", When("administrator", 200, REFUSED), SIGNIN), gate=False
     ),
@@ -305,6 +325,21 @@ RULES = {
         queries=("?id={members-only need}&id={public need}&id={public table's members-only need}",),
         gate=False,
     ),
+    # Choosers of people's roles and memberships, endorsements and funding lines: for
+    # administrators only (nothing a facilitator edits chooses them).
+    **{
+        f"admin/snippets/choose/{model}/{view}": Rule(
+            get=When("admin_access", When("administrator", 200, REFUSED), SIGNIN), gate=False
+        )
+        for model in MANAGERS_ONLY_CHOOSERS
+        for view in ("", "results/", "chosen-multiple/")
+    },
+    **{
+        f"admin/snippets/choose/{model}/chosen/<str:pk>/": Rule(
+            get=When("admin_access", When("administrator", 404, REFUSED), SIGNIN), gate=False
+        )
+        for model in MANAGERS_ONLY_CHOOSERS
+    },
     # Your own data and account: only ever your own. Deleting is tried for real (and
     # rolled back), with the right password and the typed confirmation.
     "accounts/data/": Rule(get=200, post=200, signin="signed_in", gate=False),
@@ -328,7 +363,10 @@ EXCLUDED_GROUPS = {
     "admin/": (
         "Wagtail admin (about 300 patterns): every one sits behind Wagtail's admin-access check, "
         "which only facilitators and administrators pass; ADMIN_SAMPLES checks the home page, "
-        "explorer, editor, search, choosers and snippet listings for every role"
+        "explorer, editor, search, choosers and snippet listings for every role, and "
+        "test_admin_walked_by_facilitators_of_other_tables_shows_no_members_only_marker "
+        "requests every admin pattern, filled with the members-only table's ids, as a "
+        "facilitator of one public table and of two"
     ),
     "accounts/": (
         "django-allauth sign-in, sign-up, password, email and MFA views: they show a person "
@@ -358,7 +396,18 @@ KWARG_SOURCES = {
     ("chosen", "pk"): "needs",
 }
 KWARG = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
-REGEX_PATTERN_URLS = {"documents/^(\\d+)/(.*)$": "/documents/999999/report.pdf"}
+REGEX_PATTERN_URLS = {
+    "documents/^(\\d+)/(.*)$": "/documents/999999/report.pdf",
+    "admin/tag-autocomplete/<slug:app_name>/<slug:model_name>/": (
+        "/admin/tag-autocomplete/taggit/tag/"
+    ),
+    **{
+        f"admin/snippets/choose/{model}/chosen/<str:pk>/": (
+            f"/admin/snippets/choose/{model}/chosen/999999/"
+        )
+        for model in MANAGERS_ONLY_CHOOSERS
+    },
+}
 
 
 # The data ------------------------------------------------------------------------------------
@@ -1355,3 +1404,218 @@ def test_data_export_names_a_follow_only_while_its_person_may_see_it(
     assert "no longer available to you" in export.content.decode()
     follows = client.get("/follows/").content.decode()
     assert "Quiet housing plan" not in follows
+
+
+# The admin, walked as facilitators of other tables ---------------------------------------------
+#
+# Both walkers may use the admin (they facilitate public tables) but may see nothing of the
+# members-only table: every admin pattern is requested with its ids (pages, revisions,
+# moderation, snippets), and no marker the public table's facilitators may not read may be
+# anywhere in an answer. A GET must never sign them out.
+
+ADMIN_WALK_ROLES = ("one-table facilitator", "two-table facilitator")
+# The walkers read what the public table's facilitator reads, and no more.
+ADMIN_WALK_AUDIENCE = "other_facilitator"
+# A person who sits only at the members-only table: the admin must never name them to a walker.
+ADMIN_WALK_PERSON = "zqxpersonname"
+# Patterns not walked: Wagtail's catch-all 404 and its deliberate error page.
+ADMIN_WALK_SKIPPED = ("admin/^.*/$", "admin/failwhale/")
+PAGE_KEYWORDS = {"page_id", "parent_page_id", "page_to_move_id", "destination_id", "page_pk"}
+ADMIN_KEYWORD = re.compile(r"<(?:\w+:)?(?P<name>\w+)>|\(\?P<(?P<group>\w+)>[^)]*\)")
+
+
+@dataclass
+class AdminWorld:
+    """The walkers, and the ids each admin keyword is filled with."""
+
+    users: dict[str, User]
+    pages: list[int]
+    revisions: dict[int, list[int]]
+    snippets: dict[str, list[int]]
+    workflow: dict[str, int]
+    people: list[int]
+
+
+def build_admin_world(world: World) -> AdminWorld:
+    """The matrix's data, with a second public table and what the admin lists of each page.
+
+    The one-table facilitator once edited, submitted and locked the members-only
+    convening (as someone who since lost access would have), and every page has
+    two revisions, so that comparisons have something to show.
+    """
+    public = Page.objects.get(pk=world.named["public table"].pk).specific
+    second = RoundTablePageFactory(title="Lakeside Round Table", slug="lakeside-table")
+    one = world.users["other_facilitator"]
+    two = UserFactory(display_name="Two-table facilitator", with_totp=True)
+    for table in (public, second):
+        RoundTableRoleFactory(round_table=table, user=two, role=RoundTableRole.Role.FACILITATOR)
+    private_org = Organization.objects.get(slug="valley-drop-in")
+    person = MembershipFactory(
+        organization=private_org, user__display_name=f"Member {ADMIN_WALK_PERSON}"
+    ).user
+    page_targets = [
+        target
+        for name in ("tables", "convenings", "recommendations")
+        for target in world.collections[name]
+    ]
+    pages = [target.pk for target in page_targets]
+    for pk in pages:
+        Page.objects.get(pk=pk).specific.save_revision(user=world.users["administrator"])
+    convening = Page.objects.get(pk=world.named["members-only upcoming convening"].pk).specific
+    convening.save_revision(user=one, log_action=True)
+    workflow_state = Workflow.objects.get().start(convening, one)
+    Page.objects.filter(pk=world.named["members-only table"].pk).update(
+        locked=True, locked_by=one, locked_at=timezone.now()
+    )
+    task_state = workflow_state.current_task_state
+    return AdminWorld(
+        users={"one-table facilitator": one, "two-table facilitator": two},
+        pages=pages,
+        revisions={
+            pk: list(
+                Revision.page_revisions.filter(object_id=str(pk))
+                .order_by("-pk")
+                .values_list("pk", flat=True)[:2]
+            )
+            for pk in pages
+        },
+        snippets={
+            "need": [world.named["members-only need"].pk],
+            "endorsement": list(
+                Endorsement.objects.filter(recommendation__slug="zqxslugrec").values_list(
+                    "pk", flat=True
+                )
+            ),
+            "fundingcommitment": list(FundingCommitment.objects.values_list("pk", flat=True)),
+            "membership": list(person.memberships.values_list("pk", flat=True)),
+            "roundtablerole": list(
+                RoundTableRole.objects.filter(round_table__slug="zqxslugtable").values_list(
+                    "pk", flat=True
+                )
+            ),
+            "organization": [private_org.pk],
+            "community": [private_org.pk],
+        },
+        workflow={
+            "task_state_id": task_state.pk,
+            "workflow_state_id": workflow_state.pk,
+            "task_id": task_state.task_id,
+        },
+        people=[person.pk],
+    )
+
+
+def admin_choices(route: str, name: str, chosen: dict, admin: AdminWorld) -> list:
+    """The values one keyword of an admin route is filled with."""
+    if name in PAGE_KEYWORDS or (name == "pk" and "pages" in route) or name == "object_id":
+        return admin.pages
+    if name == "revision_id":
+        return admin.revisions.get(chosen.get("page_id"), [1])
+    if name in admin.workflow:
+        return [admin.workflow[name]]
+    if name == "pk" and "/snippets/" in route:
+        model = route.split("/")[4 if "/choose/" in route else 3]
+        return admin.snippets.get(model, [1])
+    if name == "pk" and "/users/" in route:
+        return admin.people
+    if name in ("content_type_app_name", "app_label", "app_name"):
+        return ["convenings", "recommendations", "wagtailcore"]
+    if name in ("content_type_model_name", "model_name"):
+        return ["roundtablepage", "conveningpage", "recommendationpage", "page"]
+    if name == "action":
+        return ["delete", "publish", "unpublish", "move"]
+    if name == "action_name":
+        return ["approve", "reject"]
+    return [1]
+
+
+def admin_addresses(admin: AdminWorld) -> list[str]:
+    """Every admin pattern, filled with the members-only table's ids, plus list queries."""
+    all_pages = "&".join(f"id={pk}" for pk in admin.pages)
+    private = admin.pages[1]  # the members-only table (see build_world's "tables")
+    addresses = []
+    for route, _entry in url_patterns():
+        if not route.startswith("admin/") or route in ADMIN_WALK_SKIPPED:
+            continue
+        route = route.replace("^", "").replace("$", "")
+        route = re.sub(r"\(\?P<revision_id_a>.*\)/", "earliest...latest/", route)
+        route = route.replace(r"(?P<pk>\d+)", "<pk>")
+        names = [m["name"] or m["group"] for m in ADMIN_KEYWORD.finditer(route)]
+        options = [[]]
+        for name in names:
+            options = [
+                [*values, value]
+                for values in options
+                for value in admin_choices(
+                    route, name, dict(zip(names, values, strict=False)), admin
+                )
+            ]
+        for values in options:
+            filled = iter(values)
+            path = "/" + ADMIN_KEYWORD.sub(lambda _match, filled=filled: str(next(filled)), route)
+            addresses.append(path)
+            if not names:
+                addresses += [path + "?q=zqxrectitle", path + "?q=zqx"]
+            if route.startswith("admin/bulk/"):
+                addresses += [f"{path}?{all_pages}", f"{path}?id=all&childOf={private}"]
+            if route.startswith("admin/tag-autocomplete/"):
+                addresses += [path + "?term=z", path + "?term=zqx"]
+    return list(dict.fromkeys(addresses))
+
+
+def walk_admin(admin: AdminWorld, addresses: list[str]) -> tuple[int, list[str], list[str]]:
+    """GET every address as every walker, and POST the page views; report every leak."""
+    markers = {
+        marker for marker, audience in MARKERS.items() if ADMIN_WALK_AUDIENCE not in audience
+    } | {ADMIN_WALK_PERSON}
+    requests, failures, unanswered = 0, [], []
+    for role, user in admin.users.items():
+        client = Client()
+        client.force_login(user)
+        for path in addresses:
+            methods = (
+                ["GET", "POST"] if path.startswith(("/admin/pages/", "/admin/bulk/")) else ["GET"]
+            )
+            for method in methods:
+                requests += 1
+                where = f"{role:<22} {method:<4} {path}"
+                client.cookies.pop("messages", None)
+                try:
+                    with transaction.atomic():
+                        response = client.get(path) if method == "GET" else client.post(path)
+                        messages = list(get_messages(response.wsgi_request))
+                        transaction.set_rollback(True)
+                except Exception as error:
+                    # An empty POST to some of Wagtail's forms raises (a missing field): no
+                    # answer reaches anyone, so nothing leaks; a GET must always answer.
+                    if method == "GET":
+                        failures.append(f"{where}: raised {type(error).__name__}: {error}")
+                    else:
+                        unanswered.append(f"{where}: {type(error).__name__}")
+                    continue
+                text = answer_text(response, messages)
+                failures += [
+                    f"{where}: leaks {marker!r}"
+                    for marker in sorted(markers)
+                    if marker in text and marker not in path
+                ]
+                if method == "GET" and not client.session.get("_auth_user_id"):
+                    failures.append(f"{where}: a GET signed the person out")
+                    client.force_login(user)
+    return requests, failures, unanswered
+
+
+@pytest.mark.django_db
+def test_admin_walked_by_facilitators_of_other_tables_shows_no_members_only_marker():
+    started = time.process_time()
+    admin = build_admin_world(build_world())
+    addresses = admin_addresses(admin)
+    requests, failures, unanswered = walk_admin(admin, addresses)
+    totals = (
+        f"admin URLs: {len(addresses)}; roles: {len(ADMIN_WALK_ROLES)}; "
+        f"URL x role checks (GET, and POST on page views): {requests}; "
+        f"empty POSTs Wagtail did not answer: {len(unanswered)}; "
+        f"leaks and errors: {len(failures)}; CPU time: {time.process_time() - started:.0f} s"
+    )
+    print("\nAdmin walk: " + totals + "".join(f"\n  unanswered: {line}" for line in unanswered))
+    assert not failures, totals + "\n" + "\n".join(failures)

@@ -7,9 +7,11 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.admin.auth import require_admin_access
 from wagtail.documents import urls as wagtaildocs_urls
+from wagtail.utils.urlpatterns import decorate_urlpatterns
 
-from commontable import account_settings, page_chooser, views
+from commontable import account_settings, admin_privacy, page_chooser, views
 from recommendations.api import api
 from recommendations.dashboard import community_dashboard
 
@@ -55,7 +57,29 @@ urlpatterns = [
     path("admin/account/", account_settings.account),
     path("admin/choose-page/<int:parent_page_id>/", page_chooser.browse),
     path("admin/choose-page/chosen-multiple/", page_chooser.chosen_multiple),
-    path("admin/", include(wagtailadmin_urls)),
+    # Wagtail's sign-out, which a GET must not trigger.
+    path("admin/logout/", admin_privacy.SignOutView.as_view()),
+    # Wagtail's tag autocomplete and page types report, under the visibility rule.
+    path("admin/tag-autocomplete/", require_admin_access(admin_privacy.tag_autocomplete)),
+    path(
+        "admin/tag-autocomplete/<slug:app_name>/<slug:model_name>/",
+        require_admin_access(admin_privacy.tag_autocomplete),
+    ),
+    path(
+        "admin/reports/page-types-usage/",
+        require_admin_access(admin_privacy.PageTypesUsageReport.as_view()),
+    ),
+    path(
+        "admin/reports/page-types-usage/results/",
+        require_admin_access(admin_privacy.PageTypesUsageReport.as_view(results_only=True)),
+    ),
+    # Every other admin view: a page id it may not show answers 404.
+    path(
+        "admin/",
+        include(
+            decorate_urlpatterns(wagtailadmin_urls.urlpatterns, admin_privacy.hide_closed_pages)
+        ),
+    ),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/data/", views.account_data, name="account_data"),
     path("accounts/delete/", views.delete_account, name="account_delete"),

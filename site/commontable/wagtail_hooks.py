@@ -6,6 +6,7 @@ from wagtail import hooks
 from wagtail.models import Page
 from wagtail.users.views.bulk_actions.delete import DeleteBulkAction
 
+from commontable import admin_privacy
 from commontable.errors import ActionRefused
 from commontable.personal_data import registry as personal_data
 from commontable.visibility import VisiblePageQuerySet, restriction_admits
@@ -48,3 +49,55 @@ class DeleteUsersWithTheirData(DeleteBulkAction):
             for user in objects:
                 user.delete_account()
         return len(objects), 0
+
+
+# The admin under the visibility rule (commontable.admin_privacy).
+
+
+@hooks.register("register_admin_viewset")
+def register_page_views_under_the_rule():
+    """Wagtail's page views for every page type, narrowed where they name pages."""
+    return admin_privacy.ShownPageViewSet()
+
+
+@hooks.register("construct_explorer_page_queryset")
+def explore_only_shown_pages(parent_page, pages, request):
+    """The explorer lists (and counts) only the pages this editor may see."""
+    return pages.filter(pk__in=admin_privacy.pages_shown_in_admin(request.user).values("pk"))
+
+
+# After Wagtail's own hook, which adds the page count.
+@hooks.register("construct_homepage_summary_items", order=100)
+def count_only_shown_pages(request, summary_items):
+    """The dashboard's page count counts only the pages this editor may see."""
+    summary_items[:] = [
+        admin_privacy.ShownPagesSummaryItem(request)
+        if type(item) is admin_privacy.PagesSummaryItem
+        else item
+        for item in summary_items
+    ]
+
+
+@hooks.register("construct_homepage_panels")
+def show_only_shown_pages_on_the_dashboard(request, panels):
+    """Recent edits, locks and moderation panels name only pages this editor may see.
+
+    A person who lost access to a table keeps their own log entries; the
+    dashboard no longer names the table's pages.
+    """
+    panels[:] = [
+        admin_privacy.SHOWN_PANELS[type(panel)]()
+        if type(panel) in admin_privacy.SHOWN_PANELS
+        else panel
+        for panel in panels
+    ]
+
+
+# Registered after Wagtail's own, so each takes the place of Wagtail's page bulk action.
+for bulk_action in (
+    admin_privacy.ShownPagesDeleteBulkAction,
+    admin_privacy.ShownPagesMoveBulkAction,
+    admin_privacy.ShownPagesPublishBulkAction,
+    admin_privacy.ShownPagesUnpublishBulkAction,
+):
+    hooks.register("register_bulk_action", bulk_action, order=100)
