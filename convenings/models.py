@@ -932,6 +932,43 @@ class ConveningPage(PlainTextPageMixin, Page):
             return Organization.objects.none()
         return Organization.objects.filter(memberships__user=user)
 
+    def who_came(self) -> list["AttendanceLine"]:
+        """The public "who came" list: each organization as it asked to be listed.
+
+        A row listed by its kind ("A peer-led organization") shows the kind
+        only where it hides the organization: another organization of that
+        kind, not named in this list, sits in the table's audience
+        (``Need.audience_q``, as for needs) or came. Otherwise it says "An
+        organization", never the name. Named rows come first and rows by
+        kind after them, so a row's place in the alphabet gives no name away.
+        """
+        rows = list(self.attendance.select_related("organization"))
+        named = [row.organization_id for row in rows if row.organization_id and not row.by_kind]
+        present = [row.organization_id for row in rows if row.organization_id]
+        table = self.round_table
+        lines, by_kind, unaffiliated = [], [], []
+        for row in rows:
+            if row.organization is None:
+                unaffiliated.append(AttendanceLine("Without an organization", row.people))
+            elif not row.by_kind:
+                lines.append(AttendanceLine(row.organization.name, row.people))
+            else:
+                credit = Need.ANONYMOUS_CREDITS[row.listed_as]
+                audience = Need.audience_q(
+                    community=table.community_id if table else None,
+                    round_table=table.pk if table else None,
+                    table_only=bool(table and table.members_only),
+                ) | Q(pk__in=present)
+                others = Organization.objects.filter(credit.kind & audience).exclude(
+                    pk__in=[*named, row.organization_id]
+                )
+                of_kind = Organization.objects.filter(credit.kind, pk=row.organization_id)
+                covered = of_kind.exists() and others.exists()
+                by_kind.append(
+                    AttendanceLine(credit.shown if covered else "An organization", row.people)
+                )
+        return lines + sorted(by_kind) + unaffiliated
+
     def get_context(self, request, *args, **kwargs):
         """Registration state, meeting details (only for those who may see them) and attendance."""
         context = super().get_context(request, *args, **kwargs)
@@ -962,15 +999,28 @@ class ConveningPage(PlainTextPageMixin, Page):
             ),
             may_record_attendance=self.may_record_attendance(user),
             user_organizations=self.organizations_of(user),
-            attendance=self.attendance.select_related("organization"),
+            attendance=self.who_came(),
             needs_raised=Need.objects.visible_to(user).filter(convening=self).for_listing(),
             **self.visible_agenda_links(user),
         )
         return context
 
 
+class AttendanceLine(NamedTuple):
+    """One line of a convening's public "who came" list."""
+
+    name: str
+    people: int
+
+
 class ConveningAttendance(Orderable):
     """Who came, counted by organization; people may attend without one (anonymously)."""
+
+    class ListedAs(models.TextChoices):
+        # The values are the need credits' (Need.ANONYMOUS_CREDITS), so one rule serves both.
+        NAME = "organization", "By its name"
+        PEER_LED = "peer_led", "As “a peer-led organization”"
+        FRONTLINE = "frontline", "As “a frontline provider”"
 
     convening = ParentalKey(ConveningPage, on_delete=models.CASCADE, related_name="attendance")
     organization = models.ForeignKey(
@@ -982,8 +1032,17 @@ class ConveningAttendance(Orderable):
         help_text="Leave empty for people who came without naming an organization.",
     )
     people = models.PositiveIntegerField(default=1, help_text="How many people came.")
+    listed_as = models.CharField(
+        max_length=20,
+        choices=ListedAs.choices,
+        default=ListedAs.NAME,
+        help_text=(
+            "How the public list names the organization. Its kind is shown only where "
+            "another organization of that kind could be meant; otherwise “An organization”."
+        ),
+    )
 
-    panels = [FieldPanel("organization"), FieldPanel("people")]
+    panels = [FieldPanel("organization"), FieldPanel("people"), FieldPanel("listed_as")]
 
     class Meta(Orderable.Meta):
         constraints = [
@@ -994,6 +1053,26 @@ class ConveningAttendance(Orderable):
 
     def __str__(self) -> str:
         return f"{self.organization or 'Unaffiliated'}: {self.people}"
+
+    @property
+    def by_kind(self) -> bool:
+        """Whether the organization asked to be listed by its kind, not its name."""
+        return self.listed_as != self.ListedAs.NAME
+
+    def clean(self):
+        """Only an organization of that kind may be listed as one."""
+        super().clean()
+        credit = Need.ANONYMOUS_CREDITS.get(self.listed_as)
+        if credit is None:
+            return
+        if not self.organization_id:
+            raise ValidationError(
+                {"listed_as": "People without an organization are listed without one."}
+            )
+        if not Organization.objects.filter(credit.kind, pk=self.organization_id).exists():
+            raise ValidationError(
+                {"listed_as": f"{self.organization} {credit.not_of_kind}; list it by its name."}
+            )
 
 
 class RegistrationQuerySet(models.QuerySet):

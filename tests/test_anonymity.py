@@ -4,15 +4,21 @@ An anonymous credit names a kind of organization. It hides the poster's
 organization only when another organization of that kind shares the need's
 audience: the table's member organizations for members-only needs, the
 organizations serving the community (and at the table) for public ones.
+A convening's "who came" list follows the same rule.
 """
+
+from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
+from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
-from convenings.models import Need, Organization
+from convenings.models import ConveningAttendance, Need, Organization
 from tests.factories import (
     CommunityFactory,
+    ConveningPageFactory,
     MembershipFactory,
     NeedFactory,
     OrganizationFactory,
@@ -320,3 +326,81 @@ def test_a_need_fetched_without_the_listing_annotation_follows_the_same_rule(pee
     assert Need.objects.get(pk=need.pk).credited_to == "An organization serving Prince George"
     second_peer_group(community=community)
     assert Need.objects.get(pk=need.pk).credited_to == "A peer-led organization"
+
+
+# Who came to a convening
+
+
+def came(convening, *rows) -> None:
+    """Record attendance as the admin's inline panel does: (organization, people, listed as)."""
+    convening.attendance = [
+        ConveningAttendance(organization=organization, people=people, listed_as=listed_as)
+        for organization, people, listed_as in rows
+    ]
+    convening.save_revision().publish()
+
+
+def who_came(client, convening) -> list[list[str]]:
+    """The rows of the page's "who came" table, read by an HTML parser."""
+    soup = BeautifulSoup(client.get(convening.url).content.decode(), "html.parser")
+    table = soup.find(id="attendance-heading").find_parent("section").find("table")
+    return [[cell.get_text(strip=True) for cell in row.find_all("td")] for row in table.tbody("tr")]
+
+
+@pytest.fixture
+def past_convening(community, peer_group):
+    table = RoundTablePageFactory(community=community, member_organizations=[peer_group])
+    return ConveningPageFactory(
+        parent=table,
+        starts_at=timezone.now() - timedelta(days=2),
+        ends_at=timezone.now() - timedelta(days=2) + timedelta(hours=2),
+    )
+
+
+BY_KIND = ConveningAttendance.ListedAs.PEER_LED
+BY_NAME = ConveningAttendance.ListedAs.NAME
+
+
+def test_who_came_says_a_peer_led_organization_only_where_another_could_be_meant(
+    client, past_convening, peer_group, community
+):
+    clinic = OrganizationFactory(name="Downtown Clinic")
+    came(past_convening, (peer_group, 3, BY_KIND), (clinic, 2, BY_NAME))
+    assert who_came(client, past_convening) == [["Downtown Clinic", "2"], ["An organization", "3"]]
+    second_peer_group(community=community)
+    assert who_came(client, past_convening) == [
+        ["Downtown Clinic", "2"],
+        ["A peer-led organization", "3"],
+    ]
+
+
+def test_a_peer_group_named_in_the_list_does_not_hide_another(
+    client, past_convening, peer_group, community
+):
+    other = second_peer_group(community=community)
+    came(past_convening, (peer_group, 3, BY_KIND), (other, 1, BY_NAME))
+    rows = who_came(client, past_convening)
+    assert ["An organization", "3"] in rows
+    assert all("Northern Peer Power" not in cell for row in rows for cell in row)
+
+
+def test_rows_listed_by_kind_come_after_the_named_ones_whatever_the_alphabet(
+    client, past_convening, peer_group, community
+):
+    second_peer_group(community=community)
+    zebra = OrganizationFactory(name="Zebra Housing Co-op")
+    came(past_convening, (zebra, 1, BY_NAME), (peer_group, 3, BY_KIND))
+    assert who_came(client, past_convening) == [
+        ["Zebra Housing Co-op", "1"],
+        ["A peer-led organization", "3"],
+    ]
+
+
+def test_only_an_organization_of_that_kind_may_be_listed_as_one(db):
+    clinic = OrganizationFactory(name="Downtown Clinic")
+    row = ConveningAttendance(organization=clinic, people=1, listed_as=BY_KIND)
+    with pytest.raises(ValidationError, match="Downtown Clinic is not peer-led"):
+        row.clean()
+    unaffiliated = ConveningAttendance(organization=None, people=1, listed_as=BY_KIND)
+    with pytest.raises(ValidationError, match="listed without one"):
+        unaffiliated.clean()
