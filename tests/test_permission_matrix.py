@@ -994,9 +994,10 @@ POST_DATA: dict[str, Callable[[World, str, Target], dict]] = {
 # The representative sets that stand for the admin and account groups ---------------------------
 
 ADMIN_ONLY = Rule(get=When("admin_access", 200, SIGNIN), gate=False)
-FACILITATED = Rule(get=When("admin_access", When("facilitate", 200, REFUSED), SIGNIN), gate=False)
+# A page's admin views: 404 for an editor who may not see the page (as for one that does not exist).
+FACILITATED = Rule(get=When("facilitate", 200, REFUSED), signin="admin_access")
 # The explorer sends an editor to the part of the tree they may edit.
-EXPLORED = Rule(get=When("admin_access", When("facilitate", 200, MOVED), SIGNIN), gate=False)
+EXPLORED = Rule(get=When("facilitate", 200, MOVED), signin="admin_access")
 ADMINISTRATORS = Rule(
     get=When("admin_access", When("administrator", 200, REFUSED), SIGNIN), gate=False
 )

@@ -155,7 +155,9 @@ def hide_closed_pages(view):
 
     @wraps(view)
     def guarded(request, *args, **kwargs):
-        if request.user.is_authenticated:
+        # Only once the person may use the admin: everyone else is sent to sign in, whatever
+        # the id, so the answer tells them nothing either.
+        if request.user.has_perm("wagtailadmin.access_admin"):
             for page_id in page_ids_in(request, kwargs):
                 if not str(page_id).isdecimal():
                     raise Http404
@@ -334,15 +336,15 @@ class ShownChoicesFormMixin:
 
 
 class PageEditView(ShownChoicesFormMixin, EditView):
-    pass
+    """Wagtail's page editor with ``ShownChoicesForm``."""
 
 
 class PageCreateView(ShownChoicesFormMixin, CreateView):
-    pass
+    """Wagtail's new-page form with ``ShownChoicesForm``."""
 
 
 class PageRevisionsRevertView(ShownChoicesFormMixin, RevisionsRevertView):
-    pass
+    """Reverting to a revision, with ``ShownChoicesForm``."""
 
 
 class PageRevisionsCompareView(RevisionsCompareView):
@@ -520,6 +522,8 @@ class ShownPagesSummaryItem(PagesSummaryItem):
 
 
 class ShownRecentEditsPanel(home.RecentEditsPanel):
+    """Your most recent edits, without pages you may no longer see."""
+
     def get_context_data(self, parent_context):
         context = super().get_context_data(parent_context)
         user = parent_context["request"].user
@@ -529,6 +533,8 @@ class ShownRecentEditsPanel(home.RecentEditsPanel):
 
 
 class ShownLockedPagesPanel(home.LockedPagesPanel):
+    """The pages you locked, without those you may no longer see."""
+
     def get_context_data(self, parent_context):
         context = super().get_context_data(parent_context)
         user = parent_context["request"].user
@@ -539,6 +545,8 @@ class ShownLockedPagesPanel(home.LockedPagesPanel):
 
 
 class ShownUserObjectsInWorkflowModerationPanel(home.UserObjectsInWorkflowModerationPanel):
+    """Your pages in moderation, without those you may no longer see."""
+
     def get_context_data(self, parent_context):
         context = super().get_context_data(parent_context)
         states = list(context["workflow_states"])
@@ -553,6 +561,8 @@ class ShownUserObjectsInWorkflowModerationPanel(home.UserObjectsInWorkflowModera
 
 
 class ShownWorkflowObjectsToModeratePanel(home.WorkflowObjectsToModeratePanel):
+    """Pages awaiting your review, without those you may not see."""
+
     def get_context_data(self, parent_context):
         context = super().get_context_data(parent_context)
         user = parent_context["request"].user
@@ -613,6 +623,22 @@ class ShownPagesOnly:
         return form
 
 
+class ShownPagesDeleteBulkAction(ShownPagesOnly, DeletePagesBulkAction):
+    """Wagtail\'s bulk delete of pages, under ``ShownPagesOnly``."""
+
+
+class ShownPagesMoveBulkAction(ShownPagesOnly, MoveBulkAction):
+    """Wagtail\'s bulk move of pages, under ``ShownPagesOnly``."""
+
+
+class ShownPagesPublishBulkAction(ShownPagesOnly, PublishBulkAction):
+    """Wagtail\'s bulk publish of pages, under ``ShownPagesOnly``."""
+
+
+class ShownPagesUnpublishBulkAction(ShownPagesOnly, UnpublishBulkAction):
+    """Wagtail\'s bulk unpublish of pages, under ``ShownPagesOnly``."""
+
+
 # Signing out -------------------------------------------------------------------------------------
 
 
@@ -627,19 +653,3 @@ class SignOutView(LogoutView):
         if request.method.lower() not in self.http_method_names:
             return self.http_method_not_allowed(request, *args, **kwargs)
         return super().dispatch(request, *args, **kwargs)
-
-
-class ShownPagesDeleteBulkAction(ShownPagesOnly, DeletePagesBulkAction):
-    pass
-
-
-class ShownPagesMoveBulkAction(ShownPagesOnly, MoveBulkAction):
-    pass
-
-
-class ShownPagesPublishBulkAction(ShownPagesOnly, PublishBulkAction):
-    pass
-
-
-class ShownPagesUnpublishBulkAction(ShownPagesOnly, UnpublishBulkAction):
-    pass
