@@ -6,12 +6,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import IntegrityError, models, transaction
-from django.db.models import Case, Count, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
-from taggit.models import TaggedItemBase
+from taggit.models import Tag, TaggedItemBase
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.models import Page
 from wagtail.search import index
@@ -27,7 +27,14 @@ from commontable.plain_text import (
 )
 from commontable.search import search_terms
 from commontable.visibility import VisiblePageManager, VisiblePageQuerySet
-from convenings.models import ConveningPage, Corroboration, Need, Organization, RoundTablePage
+from convenings.models import (
+    ConveningPage,
+    Corroboration,
+    Need,
+    Organization,
+    RoundTablePage,
+    TaggedNeed,
+)
 from recommendations.forms import (
     EndorsementForm,
     FundingForm,
@@ -837,18 +844,36 @@ class FundingCommitment(models.Model):
 class FollowQuerySet(models.QuerySet):
     """Follows, with whether their person may still see what each one names."""
 
+    @staticmethod
+    def tags_visible_to(user):
+        """The tags this person may follow or see named.
+
+        Those on a need or a recommendation the person may see: a tag can say
+        too much on its own, so one used only on hidden things is hidden.
+        """
+        on_visible_need = TaggedNeed.objects.filter(
+            tag=OuterRef("pk"), content_object__in=Need.objects.visible_to(user).values("pk")
+        )
+        on_visible_recommendation = TaggedRecommendation.objects.filter(
+            tag=OuterRef("pk"),
+            content_object__in=RecommendationPage.objects.visible_to(user).values("pk"),
+        )
+        return Tag.objects.filter(Exists(on_visible_need) | Exists(on_visible_recommendation))
+
     def with_availability(self, user):
         """Annotate ``available``: whether ``user`` may still see what each follow names.
 
-        A follow outlives its person's access to a members-only page (they can
-        still stop it); the page is named only while they may see it.
+        A follow outlives its person's access to what it names (they can still
+        stop it); a page or a tag is named only while they may see it.
         """
         visible_pages = VisiblePageQuerySet(Page).visible_to(user).values("pk")
         return self.annotate(
             available=Case(
-                When(Q(recommendation__isnull=True, round_table__isnull=True), then=Value(True)),
+                When(Q(kind=Follow.Kind.COMMUNITY), then=Value(True)),
                 When(
-                    Q(recommendation__in=visible_pages) | Q(round_table__in=visible_pages),
+                    Q(recommendation__in=visible_pages)
+                    | Q(round_table__in=visible_pages)
+                    | Q(tag__in=self.tags_visible_to(user).values("pk")),
                     then=Value(True),
                 ),
                 default=Value(False),

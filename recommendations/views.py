@@ -4,7 +4,6 @@ import csv
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Exists, OuterRef
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,11 +11,10 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from taggit.models import Tag
 
 from commontable.errors import ActionRefused
 from commontable.pagination import paginate
-from convenings.models import Community, Need, RoundTablePage, TaggedNeed
+from convenings.models import Community, RoundTablePage
 from recommendations.filters import RecommendationFilter
 from recommendations.forms import (
     EndorsementForm,
@@ -25,7 +23,7 @@ from recommendations.forms import (
     StageForm,
     WithdrawEndorsementForm,
 )
-from recommendations.models import Follow, RecommendationPage, TaggedRecommendation
+from recommendations.models import Follow, RecommendationPage
 from recommendations.notifications import user_for_unsubscribe_token
 from recommendations.stages import STAGE_ACTIONS
 
@@ -252,22 +250,10 @@ def follow_target(user, kind: str, target: str):
     """The thing to follow, if it exists and this person may see it; otherwise None.
 
     A hidden thing and a missing one both give None, so the answer is the same
-    ("nothing by that name"). A tag counts as seen only when it is on a need or
-    a recommendation this person may see: a tag can say too much on its own.
+    ("nothing by that name").
     """
     if kind == "tag":
-        on_visible_need = TaggedNeed.objects.filter(
-            tag=OuterRef("pk"), content_object__in=Need.objects.visible_to(user).values("pk")
-        )
-        on_visible_recommendation = TaggedRecommendation.objects.filter(
-            tag=OuterRef("pk"),
-            content_object__in=RecommendationPage.objects.visible_to(user).values("pk"),
-        )
-        return (
-            Tag.objects.filter(slug=target)
-            .filter(Exists(on_visible_need) | Exists(on_visible_recommendation))
-            .first()
-        )
+        return Follow.objects.tags_visible_to(user).filter(slug=target).first()
     # Only an id: digits, and no more than any id can be (SQLite cannot compare more).
     if not target.isdecimal() or not target.isascii() or int(target) > 2**63 - 1:
         return None

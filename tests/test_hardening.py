@@ -154,3 +154,21 @@ def test_agenda_links_show_on_both_pages_and_never_leak(client, public_table, pr
     assert "Secret linked need" not in body
     assert "Linking convening" in client.get(need.get_absolute_url()).content.decode()
     assert "Linking convening" in client.get(recommendation.url).content.decode()
+
+
+def test_follow_of_a_tag_now_only_on_hidden_things_is_shown_without_its_name(
+    client, public_table, member
+):
+    recommendation = RecommendationPageFactory(parent=public_table)
+    recommendation.tags.add("zqxcodeword")
+    recommendation.save_revision().publish()
+    client.force_login(member)
+    client.post(
+        reverse("follow"), {"kind": "tag", "target": "zqxcodeword", "frequency": "immediate"}
+    )
+    assert "zqxcodeword" in client.get(reverse("follows")).content.decode()
+    recommendation.move(RoundTablePageFactory(members_only=True), pos="last-child")
+    body = client.get(reverse("follows")).content.decode()
+    assert "zqxcodeword" not in body
+    assert "no longer available to you" in body
+    assert "zqxcodeword" not in client.post(reverse("account_data")).content.decode()
