@@ -122,6 +122,19 @@ class RecommendationQuerySet(VisiblePageQuerySet):
         """Everything a recommendation listing shows, in a constant number of queries."""
         return self.with_funding().select_related("round_table__community")
 
+    def with_public_record(self):
+        """Filters the QuerySet to recommendations that have a public record to keep.
+
+        Their stage history, endorsements and funding ledger are what a
+        councillor relies on (and the database protects them): such a
+        recommendation is withdrawn, never deleted.
+        """
+        return self.filter(
+            Q(stage_changes__isnull=False)
+            | Q(endorsements__isnull=False)
+            | Q(funding_commitments__isnull=False)
+        ).distinct()
+
     def by_stage(self) -> dict[str, list]:
         """The recommendations grouped by stage, in the order of the stages."""
         groups = {stage: [] for stage in Stage}
