@@ -19,6 +19,10 @@ the admin names something:
   Wagtail's own, narrowed here: bulk actions, the page editor's choosers and
   revision comparison, usage, privacy, the page types report, tag
   autocomplete and the dashboard.
+- The filters that offer people (the explorer's owner and editor, the site
+  history's user, the workflow report's requester, the locked pages' locker)
+  offer only ``people_shown_in_admin(user)``: someone whose only pages are
+  hidden from this person is not named, not even as a choice.
 """
 
 from collections import defaultdict
@@ -26,11 +30,14 @@ from collections.abc import Iterable
 from functools import cache, wraps
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import CharField, Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Cast
 from django.forms import ModelChoiceField
 from django.http import Http404, JsonResponse
+from django_filters.filters import QuerySetRequestMixin
 from taggit.models import Tag, TaggedItemBase
 from wagtail import blocks
 from wagtail.admin.site_summary import PagesSummaryItem
@@ -45,13 +52,17 @@ from wagtail.admin.views.pages.bulk_actions.publish import PublishBulkAction
 from wagtail.admin.views.pages.bulk_actions.unpublish import UnpublishBulkAction
 from wagtail.admin.views.pages.create import CreateView
 from wagtail.admin.views.pages.edit import EditView
+from wagtail.admin.views.pages.listing import GenericPageFilterSet
 from wagtail.admin.views.pages.revisions import RevisionsCompareView, RevisionsRevertView
 from wagtail.admin.views.pages.usage import UsageView
+from wagtail.admin.views.reports.audit_logging import LogEntriesView, SiteHistoryReportFilterSet
+from wagtail.admin.views.reports.locked_pages import LockedPagesReportFilterSet, LockedPagesView
 from wagtail.admin.views.reports.page_types_usage import PageTypesUsageReportView
+from wagtail.admin.views.reports.workflows import WorkflowReportFilterSet, WorkflowView
 from wagtail.admin.viewsets.pages import PageViewSet
 from wagtail.blocks.base import BlockField, BlockWidget
 from wagtail.fields import StreamField
-from wagtail.models import Page, ReferenceIndex
+from wagtail.models import Page, PageLogEntry, ReferenceIndex, WorkflowState
 from wagtail.permission_policies.pages import PagePermissionPolicy
 from wagtail.query import PageQuerySet
 
@@ -419,9 +430,94 @@ class PagePrivacyView(SetPrivacyView):
         return form
 
 
+# People offered by filters -------------------------------------------------------------------
+
+
+def people_shown_in_admin(user):
+    """The people the admin may name to this person: those whose work it shows them.
+
+    Administrators see everyone. Anyone else sees themselves and the people who
+    own, edited (any logged action), locked or sent to moderation a page they
+    may see; not a person whose only pages are hidden from them.
+    """
+    people = get_user_model().objects.all()
+    if user.is_superuser:
+        return people
+    shown = pages_shown_in_admin(user)
+    shown_ids = shown.values("pk")
+    shown_ids_as_text = shown.annotate(text_pk=Cast("pk", CharField())).values("text_pk")
+    return people.filter(
+        Q(pk=user.pk)
+        | Q(pk__in=shown.exclude(owner=None).values("owner_id"))
+        | Q(pk__in=shown.exclude(locked_by=None).values("locked_by_id"))
+        | Q(pk__in=PageLogEntry.objects.filter(page_id__in=shown_ids).values("user_id"))
+        | Q(
+            pk__in=WorkflowState.objects.filter(
+                base_content_type=ContentType.objects.get_for_model(Page),
+                object_id__in=shown_ids_as_text,
+            ).values("requested_by_id")
+        )
+    )
+
+
+class ShownPeopleFilters:
+    """A filter set mixin: every filter that offers people offers only ``people_shown_in_admin``.
+
+    Wagtail fills such filters with everyone who owns, edited, locked or
+    requested moderation of any page, whatever this person may see.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = getattr(self.request, "user", None)
+        if user is None or user.is_superuser:
+            return
+        user_model = get_user_model()
+        people = None
+        for choice in self.filters.values():
+            if not isinstance(choice, QuerySetRequestMixin):
+                continue
+            offered = (
+                choice.get_queryset(self.request)
+                if choice.queryset is not None
+                else choice.extra.get("queryset")
+            )
+            if offered is None or offered.model is not user_model:
+                continue
+            if people is None:
+                people = people_shown_in_admin(user)
+            choice.queryset = offered.filter(pk__in=people.values("pk"))
+
+
+@cache
+def shown_people_filters(filterset_class):
+    """``filterset_class`` with ``ShownPeopleFilters`` mixed in (one class per filter set)."""
+    return type(filterset_class.__name__, (ShownPeopleFilters, filterset_class), {})
+
+
+class SiteHistoryReport(LogEntriesView):
+    """The site history report, whose user filter names only people shown."""
+
+    filterset_class = shown_people_filters(SiteHistoryReportFilterSet)
+
+
+class WorkflowReport(WorkflowView):
+    """The workflow report, whose requester filter names only people shown."""
+
+    filterset_class = shown_people_filters(WorkflowReportFilterSet)
+
+
+class LockedPagesReport(LockedPagesView):
+    """The locked pages report, whose locker filter names only people shown."""
+
+    filterset_class = shown_people_filters(LockedPagesReportFilterSet)
+
+
 class ShownPageViewSet(PageViewSet):
     """Wagtail's page views, for every page type, with the rule applied where they name pages."""
 
+    # The explorer's filters (Wagtail's own for every page type), naming only people shown.
+    filterset_class = shown_people_filters(GenericPageFilterSet)
     edit_view_class = PageEditView
     add_view_class = PageCreateView
     revisions_revert_view_class = PageRevisionsRevertView

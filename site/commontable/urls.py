@@ -73,6 +73,19 @@ urlpatterns = [
         "admin/reports/page-types-usage/results/",
         require_admin_access(admin_privacy.PageTypesUsageReport.as_view(results_only=True)),
     ),
+    # Wagtail's reports whose filters offer people, under the visibility rule.
+    *[
+        path(f"admin/reports/{prefix}/{results}", require_admin_access(view))
+        for prefix, report in (
+            ("site-history", admin_privacy.SiteHistoryReport),
+            ("workflow", admin_privacy.WorkflowReport),
+            ("locked", admin_privacy.LockedPagesReport),
+        )
+        for results, view in (
+            ("", report.as_view()),
+            ("results/", report.as_view(results_only=True)),
+        )
+    ],
     # Every other admin view: a page id it may not show answers 404.
     path(
         "admin/",
