@@ -124,3 +124,33 @@ def test_administrators_see_every_person_in_the_filters(client, hidden_editor):
     client.force_login(UserFactory(administrator=True))
     for address in ("/admin/reports/site-history/", "/admin/reports/workflow/"):
         assert HIDDEN_PERSON in client.get(address).content.decode()
+
+
+# Copying a page names no parent page the person may not see ---------------------------------
+
+
+def copy_to(client, page, parent_id):
+    return client.post(
+        f"/admin/pages/{page.pk}/copy/",
+        {"new_title": "A copy", "new_slug": "not a slug!", "new_parent_page": parent_id},
+    )
+
+
+@pytest.fixture
+def own_convening(public_table):
+    return ConveningPageFactory(parent=public_table, title="Open planning")
+
+
+def test_copying_to_a_hidden_parent_answers_as_to_one_that_does_not_exist(
+    as_facilitator, own_convening, private_table
+):
+    hidden = copy_to(as_facilitator, own_convening, private_table.pk)
+    unknown = copy_to(as_facilitator, own_convening, 987654)
+    assert hidden.status_code == unknown.status_code == 404
+    assert private_table.title not in hidden.content.decode()
+
+
+def test_copying_to_a_shown_parent_still_names_it(as_facilitator, own_convening, public_table):
+    response = copy_to(as_facilitator, own_convening, public_table.pk)
+    assert response.status_code == 200
+    assert public_table.title in response.content.decode()

@@ -50,6 +50,7 @@ from wagtail.admin.views.pages.bulk_actions.delete import (
 from wagtail.admin.views.pages.bulk_actions.move import MoveBulkAction
 from wagtail.admin.views.pages.bulk_actions.publish import PublishBulkAction
 from wagtail.admin.views.pages.bulk_actions.unpublish import UnpublishBulkAction
+from wagtail.admin.views.pages.copy import CopyView
 from wagtail.admin.views.pages.create import CreateView
 from wagtail.admin.views.pages.edit import EditView
 from wagtail.admin.views.pages.listing import GenericPageFilterSet
@@ -421,6 +422,32 @@ def groups_shown(user):
     return groups.exclude(pk__in={pk for pair in hidden for pk in pair if pk is not None})
 
 
+class PageCopyView(CopyView):
+    """Copying a page, to a parent page this person may see.
+
+    Wagtail's form names the parent page whose id it is sent ("You do not have
+    permission to copy to page …", and in its chooser), and fails with a
+    server error for an id that does not exist. A parent id this person may
+    not see answers 404, as one that does not exist.
+    """
+
+    def post(self, request, page_id, *args, **kwargs):
+        parent_id = request.POST.get("new_parent_page", "")
+        if not parent_id.isdecimal():
+            raise Http404
+        require_page_shown(request.user, parent_id)
+        return super().post(request, page_id, *args, **kwargs)
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        field = form.fields.get("new_parent_page")
+        if field is not None and not self.request.user.is_superuser:
+            shown = pages_shown_in_admin(self.request.user)
+            field.queryset = shown
+            choose_only_from(field.widget, shown)
+        return form
+
+
 class PagePrivacyView(SetPrivacyView):
     """Page privacy, offering only the groups this person may see."""
 
@@ -524,6 +551,7 @@ class ShownPageViewSet(PageViewSet):
     revisions_compare_view_class = PageRevisionsCompareView
     usage_view_class = PageUsageView
     set_privacy_view_class = PagePrivacyView
+    copy_view_class = PageCopyView
 
 
 class PageTypesUsageReport(PageTypesUsageReportView):
