@@ -9,6 +9,7 @@ from convenings.models import (
     Community,
     ConveningPage,
     Membership,
+    Need,
     Organization,
     Registration,
     RoundTablePage,
@@ -61,6 +62,16 @@ def test_demo_content_meets_the_brief():
         assert all(c.agenda for c in convenings.upcoming())
         assert convenings.past().exists() and convenings.upcoming().exists()
     assert tables.filter(members_only=True).exists()
+
+
+def test_every_anonymous_credit_in_the_demo_hides_its_organization():
+    call_command("demo", "--no-serve")
+    anonymous = Need.objects.exclude(
+        attribution__in=[Need.Attribution.ORGANIZATION, Need.Attribution.PERSON]
+    )
+    assert anonymous.exists()
+    for need in anonymous:
+        assert need.attribution_refusal(need.attribution) is None, need.title
 
 
 def test_demo_accounts_can_sign_in(client):

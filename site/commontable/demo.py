@@ -728,7 +728,16 @@ def _need(
 ) -> None:
     title, who, urgency, tags, description, evidence = template
     members_only = table is not None and (table.members_only or offset % 5 == 4)
-    peer_credit = organization.peer_led and offset % 2 == 1
+    visibility = Need.Visibility.MEMBERS if members_only else Need.Visibility.PUBLIC
+    # A peer group credits some needs to "a peer-led organization", where that hides it.
+    peer_credit = (
+        organization.peer_led
+        and offset % 4 in (1, 2)
+        and Need(
+            organization=organization, community=community, round_table=table, visibility=visibility
+        ).attribution_refusal(Need.Attribution.PEER_LED)
+        is None
+    )
     need, created = Need.objects.get_or_create(
         title=title,
         organization=organization,
@@ -738,7 +747,7 @@ def _need(
             "urgency": urgency,
             "description": description,
             "evidence": evidence,
-            "visibility": Need.Visibility.MEMBERS if members_only else Need.Visibility.PUBLIC,
+            "visibility": visibility,
             "attribution": (
                 Need.Attribution.PEER_LED if peer_credit else Need.Attribution.ORGANIZATION
             ),
