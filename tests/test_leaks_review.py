@@ -13,9 +13,11 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 from wagtail.models import GroupPagePermission, Page, Workflow
+from wagtail.test.utils.form_data import rich_text
 
-from convenings.models import RoundTableRole
+from convenings.models import ConveningPage, RoundTableRole
 from tests.factories import ConveningPageFactory, RoundTableRoleFactory, UserFactory
+from tests.test_admin_privacy import edit_data
 
 HIDDEN_PERSON = "Quiet hidden editor"
 SHOWN_PERSON = "Open public editor"
@@ -154,3 +156,51 @@ def test_copying_to_a_shown_parent_still_names_it(as_facilitator, own_convening,
     response = copy_to(as_facilitator, own_convening, public_table.pk)
     assert response.status_code == 200
     assert public_table.title in response.content.decode()
+
+
+# Rich text links to pages the editor may not see --------------------------------------------
+
+
+def with_minutes(client, page, html) -> dict:
+    data = edit_data(client, page, [])
+    data["minutes"] = rich_text(html)
+    return data
+
+
+@pytest.mark.parametrize("target", ["hidden", "unknown"])
+def test_a_rich_text_link_to_a_page_the_editor_may_not_see_is_refused(
+    as_facilitator, upcoming, private_convening, target
+):
+    page_id = private_convening.pk if target == "hidden" else 987654
+    html = f'<p>See <a linktype="page" id="{page_id}">the notes</a>.</p>'
+    data = with_minutes(as_facilitator, upcoming, html)
+    response = as_facilitator.post(f"/admin/pages/{upcoming.pk}/edit/", data)
+    assert response.status_code == 200
+    assert "This links to something you cannot see" in response.content.decode()
+    assert private_convening.slug not in response.content.decode()
+    assert upcoming.get_latest_revision().pk == upcoming.latest_revision_id
+
+
+def test_a_rich_text_link_to_a_shown_page_is_saved(as_facilitator, upcoming, public_table):
+    html = f'<p>See <a linktype="page" id="{public_table.pk}">the table</a>.</p>'
+    data = with_minutes(as_facilitator, upcoming, html)
+    response = as_facilitator.post(f"/admin/pages/{upcoming.pk}/edit/", data)
+    assert response.status_code == 302
+    saved = ConveningPage.objects.get(pk=upcoming.pk).get_latest_revision_as_object()
+    assert f'id="{public_table.pk}"' in saved.minutes
+
+
+def test_a_hidden_page_link_someone_else_made_shows_no_address_and_is_kept(
+    as_facilitator, upcoming, private_convening
+):
+    upcoming.minutes = f'<p>See <a linktype="page" id="{private_convening.pk}">the notes</a>.</p>'
+    upcoming.save_revision().publish()
+    editor = as_facilitator.get(f"/admin/pages/{upcoming.pk}/edit/")
+    assert private_convening.slug not in editor.content.decode()
+    data = edit_data(as_facilitator, upcoming, [])
+    data["title"] = "Spring convening, renamed"
+    response = as_facilitator.post(f"/admin/pages/{upcoming.pk}/edit/", data)
+    assert response.status_code == 302
+    saved = ConveningPage.objects.get(pk=upcoming.pk).get_latest_revision_as_object()
+    assert saved.title == "Spring convening, renamed"
+    assert f'id="{private_convening.pk}"' in saved.minutes

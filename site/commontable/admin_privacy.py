@@ -25,6 +25,7 @@ the admin names something:
   hidden from this person is not named, not even as a choice.
 """
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import cache, wraps
@@ -62,10 +63,11 @@ from wagtail.admin.views.reports.page_types_usage import PageTypesUsageReportVie
 from wagtail.admin.views.reports.workflows import WorkflowReportFilterSet, WorkflowView
 from wagtail.admin.viewsets.pages import PageViewSet
 from wagtail.blocks.base import BlockField, BlockWidget
-from wagtail.fields import StreamField
+from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page, PageLogEntry, ReferenceIndex, WorkflowState
 from wagtail.permission_policies.pages import PagePermissionPolicy
 from wagtail.query import PageQuerySet
+from wagtail.rich_text.rewriters import FIND_A_TAG, extract_attrs
 
 from commontable.visibility import VisiblePageQuerySet
 
@@ -183,12 +185,27 @@ def hide_closed_pages(view):
 # StreamField choosers and model choice fields ----------------------------------------------
 
 
+def linked_pages(html) -> list[Page]:
+    """The pages a rich text links to, as unsaved stand-ins that carry only their ids."""
+    pages = []
+    for tag in FIND_A_TAG.finditer(str(html or "")):
+        attrs = extract_attrs(tag.group(1))
+        if attrs.get("linktype") == "page" and attrs.get("id", "").isdecimal():
+            pages.append(Page(pk=int(attrs["id"])))
+    return pages
+
+
 def chosen_objects(block, value) -> Iterable:
-    """Every object chosen in a block value (page, snippet, image…), at any depth."""
+    """Every object chosen in a block value (page, snippet, image…), at any depth.
+
+    A page linked from rich text counts as chosen: the editor shows its address.
+    """
     if value is None:
         return
     if isinstance(block, blocks.ChooserBlock):
         yield value
+    elif isinstance(block, blocks.RichTextBlock):
+        yield from linked_pages(getattr(value, "source", value))
     elif isinstance(block, blocks.StreamBlock):
         for child in value:
             yield from chosen_objects(child.block, child.value)
@@ -253,6 +270,39 @@ def choose_only_from(widget, queryset) -> None:
     widget.get_instance = get_instance
 
 
+def mask_page_links(widget, user) -> None:
+    """Make a rich text editor show a link to a page this person may not see as a broken one.
+
+    Wagtail's editor gives every page link the page's address and parent; a
+    hidden page's link keeps its id (so a save keeps it) and shows neither,
+    as for a page that does not exist.
+    """
+    format_value = widget.format_value
+
+    def masked(value):
+        text = format_value(value)
+        try:
+            state = json.loads(text)
+        except (TypeError, ValueError):
+            return text
+        links = [
+            entity["data"]
+            for entity in (state.get("entityMap") or {}).values()
+            if isinstance(entity, dict)
+            and entity.get("type") == "LINK"
+            and isinstance((entity.get("data") or {}).get("id"), int)
+        ]
+        hidden = {pk for _, pk in hidden_among(user, [Page(pk=link["id"]) for link in links])}
+        if not hidden:
+            return text
+        for link in links:
+            if link["id"] in hidden:
+                link.update(url=None, parentId=None)
+        return json.dumps(state)
+
+    widget.format_value = masked
+
+
 class MaskedBlockWidget(BlockWidget):
     """A StreamField's editor that shows hidden chosen objects as "Not available to you"."""
 
@@ -285,6 +335,8 @@ class ShownChoicesForm:
         if user is None or user.is_superuser:
             return
         self._already_linked = self._linked_objects(self.instance)
+        for name in self._rich_text_fields():
+            mask_page_links(self.fields[name].widget, user)
         for field in self.fields.values():
             if isinstance(field, BlockField):
                 field.widget = MaskedBlockWidget(field.block, user)
@@ -302,11 +354,27 @@ class ShownChoicesForm:
         label = field.label_from_instance
         field.label_from_instance = lambda obj: NOT_AVAILABLE if obj.pk in hidden else label(obj)
 
+    def _rich_text_fields(self) -> list[str]:
+        """The names of the form's fields that are rich text on the model."""
+        names = []
+        for name in self.fields:
+            try:
+                field = self._meta.model._meta.get_field(name)
+            except Exception:
+                continue
+            if isinstance(field, RichTextField):
+                names.append(name)
+        return names
+
     def _linked_objects(self, instance) -> set[tuple[type, object]]:
-        """What the page links to now, through its StreamFields."""
+        """What the page links to now, through its StreamFields and rich text."""
         if instance is None or instance.pk is None:
             return set()
-        linked = set()
+        linked = {
+            (Page, page.pk)
+            for name in self._rich_text_fields()
+            for page in linked_pages(getattr(instance, name, ""))
+        }
         for name, field in self.fields.items():
             if isinstance(field, BlockField) and hasattr(instance, name):
                 linked |= {
@@ -326,6 +394,10 @@ class ShownChoicesForm:
                 chosen = chosen_objects(field.block, cleaned_data[name])
                 if hidden_among(user, chosen) - self._already_linked:
                     self.add_error(name, self.refusal)
+        for name in self._rich_text_fields():
+            chosen = linked_pages(cleaned_data.get(name))
+            if hidden_among(user, chosen) - self._already_linked:
+                self.add_error(name, self.refusal)
         return cleaned_data
 
 
