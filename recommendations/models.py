@@ -414,7 +414,7 @@ class RecommendationPage(PlainTextPageMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         user = request.user
         committed = self.funding_commitments.aggregate(total=Sum("amount"))["total"]
-        is_facilitator = bool(self.round_table and self.round_table.is_facilitator(user))
+        is_facilitator = self.is_facilitated_by(user)
         endorsements = list(self.endorsements.select_related("organization"))
         endorsed_ids = {e.organization_id for e in endorsements}
         representable = list(representable_organizations(user))
@@ -473,15 +473,31 @@ class RecommendationPage(PlainTextPageMixin, Page):
 
         A representative is a member who may speak for (``can_represent``)
         one of ``decision_makers()``: a councillor of Prince George speaks for
-        Prince George's council, not for Okanagan's (DESIGN §12).
+        Prince George's council, not for Okanagan's (DESIGN §12). Asked once
+        per page object and person (the page asks it for several parts).
         """
         if not user.is_authenticated:
             return False
-        if self.round_table and self.round_table.is_facilitator(user):
-            return True
-        return user.memberships.filter(
-            can_represent=True, organization__in=self.decision_makers()
-        ).exists()
+        answers = self.__dict__.setdefault("_records_decision", {})
+        if user.pk not in answers:
+            answers[user.pk] = self.is_facilitated_by(user) or (
+                # One query whatever the decision-maker: none speak for a non-government one.
+                user.memberships.filter(can_represent=True)
+                .filter(
+                    Q(organization__in=self.decision_makers())
+                    if self.decision_maker in DECISION_MAKER_BODIES
+                    else Q(pk__isnull=True)
+                )
+                .exists()
+            )
+        return answers[user.pk]
+
+    def is_facilitated_by(self, user) -> bool:
+        """Whether this person facilitates the recommendation's table, asked once per person."""
+        answers = self.__dict__.setdefault("_facilitated_by", {})
+        if user.pk not in answers:
+            answers[user.pk] = bool(self.round_table and self.round_table.is_facilitator(user))
+        return answers[user.pk]
 
     def decision_refusal(self) -> str:
         """Who may record this recommendation's decision, for a person who may not."""
@@ -500,7 +516,7 @@ class RecommendationPage(PlainTextPageMixin, Page):
     def stage_actions_for(self, user) -> list[tuple[str, str]]:
         """The stage changes to offer this person: every one to facilitators, decisions
         to the decision-maker's representatives, none to anyone else."""
-        if self.round_table and self.round_table.is_facilitator(user):
+        if self.is_facilitated_by(user):
             return [(name, action.label) for name, action in STAGE_ACTIONS.items()]
         if self.may_record_decision(user):
             return [

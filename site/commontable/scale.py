@@ -704,9 +704,11 @@ class ScaleSeeder:
                 convening = self.random.choice(self.past[table.pk])
                 created_at = convening.ends_at + timedelta(hours=self.random.uniform(1, 48))
             members_only = table is not None and self.random.random() < 0.15
+            # An anonymous credit only of the organization's own kind (``Need.clean``).
             attribution = self.random.choice(
                 [Need.Attribution.ORGANIZATION] * 6
-                + [Need.Attribution.FRONTLINE, Need.Attribution.PERSON]
+                + [Need.Attribution.PERSON]
+                + ([Need.Attribution.FRONTLINE] if organization.kind == K.FRONTLINE else [])
                 + ([Need.Attribution.PEER_LED] if organization.peer_led else [])
             )
             needs.append(
