@@ -18,7 +18,7 @@ from django.test import Client
 client = Client(raise_request_exception=False)
 for url in ("/healthz", "/"):
     response = client.get(url)
-    print(url, response.status_code, response.content.decode()[:400].replace("\\n", " "))
+    print(url, response.status_code, response.content.decode()[:2000].replace("\\n", " "))
 """
 
 
