@@ -212,6 +212,8 @@ RULES = {
     "favicon.ico": Rule(get=MOVED),
     "healthz": Rule(get=200),
     "search/": Rule(get=200, queries=SEARCHES),
+    # Rich text's links to pages that are not public: on to the page for those who may see it.
+    "pages/<int:page_id>/": Rule(get=MOVED),
     # The read-only API (django-ninja); its Swagger page is switched off (CSP).
     "api/v1/": Rule(get=404),
     "api/v1/openapi.json": Rule(get=200),
@@ -393,6 +395,7 @@ KWARG_SOURCES = {
     ("v1", "rest"): "missing",
     ("delete", "pk"): "people",
     ("choose-page", "parent_page_id"): "tables",
+    ("pages", "page_id"): "convenings",
     ("chosen", "pk"): "needs",
 }
 KWARG = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")

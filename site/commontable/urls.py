@@ -11,7 +11,7 @@ from wagtail.admin.auth import require_admin_access
 from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.utils.urlpatterns import decorate_urlpatterns
 
-from commontable import account_settings, admin_privacy, page_chooser, views
+from commontable import account_settings, admin_privacy, page_chooser, page_links, views
 from recommendations.api import api
 from recommendations.dashboard import community_dashboard
 
@@ -40,6 +40,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("search/", views.search, name="search"),
+    path("pages/<int:page_id>/", page_links.page_link, name="page_link"),
     # Wagtail's sign-in form would take a password alone, skipping allauth's
     # MFA step and rate limits.
     path(

@@ -8,6 +8,7 @@ from wagtail.users.views.bulk_actions.delete import DeleteBulkAction
 
 from commontable import admin_privacy
 from commontable.errors import ActionRefused
+from commontable.page_links import VisiblePageLinkHandler
 from commontable.personal_data import registry as personal_data
 from commontable.visibility import VisiblePageQuerySet, restriction_admits
 
@@ -23,6 +24,13 @@ def hide_private_pages(page, request, serve_args, serve_kwargs):
     for restriction in page.get_view_restrictions().prefetch_related("groups"):
         if not restriction_admits(restriction, request.user):
             raise Http404
+
+
+# After Wagtail's own registration of the page link type, which this replaces.
+@hooks.register("register_rich_text_features", order=100)
+def link_pages_under_the_visibility_rule(features):
+    """Page links in rich text name directly only pages every visitor may read."""
+    features.register_link_type(VisiblePageLinkHandler)
 
 
 @hooks.register("construct_page_chooser_queryset")
