@@ -1,5 +1,6 @@
 """Pages for visitors who are not signed in come from the cache, and every change refreshes them."""
 
+import os
 import re
 import socket
 from decimal import Decimal
@@ -393,6 +394,10 @@ def test_a_cached_page_carries_a_fresh_nonce_that_matches_its_policy(client, pag
 # Redis, and a cache that is down ----------------------------------------------------------
 
 
+# The Redis database the shared-cache tests use (and clear): one per concurrent test run.
+TEST_CACHE_REDIS_URL = os.environ.get("TEST_CACHE_REDIS_URL", "redis://127.0.0.1:6379/7")
+
+
 def redis_answers(host: str = "127.0.0.1", port: int = 6379) -> bool:
     try:
         with socket.create_connection((host, port), timeout=1):
@@ -408,7 +413,7 @@ def redis_cache(settings):
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6379/7",
+            "LOCATION": TEST_CACHE_REDIS_URL,
             "KEY_PREFIX": "commontable-tests",
         }
     }
@@ -534,7 +539,7 @@ def test_deploy_check_accepts_a_shared_cache_or_no_page_cache(settings):
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6379/7",
+            "LOCATION": TEST_CACHE_REDIS_URL,
         }
     }
     assert page_cache_needs_a_shared_cache(None) == []

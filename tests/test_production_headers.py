@@ -36,7 +36,7 @@ PRODUCTION_ENVIRONMENT = {
     "DEBUG": "0",
     "SECURE_SSL": "1",
     "ALLOWED_HOSTS": HOST,
-    "REDIS_URL": "redis://127.0.0.1:6379/5",
+    "REDIS_URL": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/5"),
     "EMAIL_HOST": "smtp.commontable.example",
     # One TLS proxy in front, appending the address it saw to X-Forwarded-For.
     "TRUSTED_PROXY_COUNT": "1",
