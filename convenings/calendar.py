@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from icalendar import Calendar, Event
 
-from commontable.plain_text import one_line
+from commontable.core.plain_text import one_line
 
 
 def calendar_response(request, convenings, *, name: str, filename: str) -> HttpResponse:

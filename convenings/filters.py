@@ -5,7 +5,7 @@ from django import forms
 from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
 from taggit.models import Tag
 
-from commontable.filtering import SearchAndSortFilterSet
+from commontable.core.filtering import SearchAndSortFilterSet
 from convenings.models import Community, Need, RoundTablePage, TaggedNeed
 
 

@@ -8,8 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 from taggit.models import Tag
 
-from commontable.dates import DateTimeInRangeField
-from commontable.plain_text import (
+from commontable.core.dates import DateTimeInRangeField
+from commontable.core.plain_text import (
     PlainLineFormField,
     PlainTextFormField,
     plain_text_from_rich_text,

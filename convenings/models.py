@@ -31,17 +31,17 @@ from wagtail.models import (
 from wagtail.search import index
 from wagtail.search.backends import get_search_backend
 
-from commontable.dates import validate_in_range
-from commontable.errors import ActionRefused
-from commontable.plain_text import (
+from commontable.core.dates import validate_in_range
+from commontable.core.errors import ActionRefused
+from commontable.core.plain_text import (
     PlainCharField,
     PlainTextField,
     PlainTextPageMixin,
     PlainURLField,
     rich_text_from_plain_text,
 )
-from commontable.search import search_terms
-from commontable.visibility import VisiblePageManager, VisiblePageQuerySet, user_group_ids
+from commontable.core.search import search_terms
+from commontable.core.visibility import VisiblePageManager, VisiblePageQuerySet, user_group_ids
 from convenings.blocks import AgendaBlock
 
 # British Columbia keeps several clocks: most of the province is on Pacific

@@ -1,6 +1,6 @@
 """The personal data this app keeps: memberships, roles, registrations, needs, corroborations.
 
-Registered in the site's personal-data registry (``commontable.personal_data``)
+Registered in the site's personal-data registry (``commontable.core.personal_data_registry``)
 when the app loads. Needs and corroborations speak for organizations, so
 deleting an account keeps them for the organization and takes the person's
 name off them (DESIGN §6).
@@ -15,7 +15,7 @@ need of theirs at a table they left keeps its words but not the table's name.
 
 from django.db.models import Count, Exists, OuterRef
 
-from commontable.personal_data import PersonalData, registry
+from commontable.core.personal_data_registry import PersonalData, registry
 from convenings.models import (
     ConveningPage,
     Corroboration,

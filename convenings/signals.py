@@ -13,7 +13,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from django.dispatch import receiver
 from wagtail.signals import page_published, post_page_move
 
-from commontable import pagecache
+from commontable.core import pagecache
 from convenings.models import (
     Community,
     Corroboration,

@@ -7,9 +7,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from commontable import ratelimit
-from commontable.errors import ActionRefused
-from commontable.pagination import paginate
+from commontable.core import ratelimit
+from commontable.core.errors import ActionRefused
+from commontable.core.pagination import paginate
 from convenings.calendar import calendar_response
 from convenings.filters import NeedFilter
 from convenings.forms import (

@@ -6,7 +6,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, F, OuterRef, Q
 from taggit.models import Tag
 
-from commontable.filtering import SearchAndSortFilterSet
+from commontable.core.filtering import SearchAndSortFilterSet
 from convenings.models import Community
 from recommendations.models import RecommendationPage, TaggedRecommendation
 from recommendations.stages import DecisionMaker, Stage

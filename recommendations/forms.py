@@ -3,8 +3,8 @@
 from django import forms
 from django.utils import timezone
 
-from commontable.dates import DateInRangeField
-from commontable.plain_text import PlainLineFormField, PlainTextFormField, PlainURLFormField
+from commontable.core.dates import DateInRangeField
+from commontable.core.plain_text import PlainLineFormField, PlainTextFormField, PlainURLFormField
 from convenings.forms import PageChoiceField
 from convenings.models import ConveningPage, Organization
 from recommendations.stages import STAGE_ACTIONS, FundingStatus, Stage

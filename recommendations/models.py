@@ -17,16 +17,16 @@ from wagtail.models import Page
 from wagtail.search import index
 from wagtail.search.backends import get_search_backend
 
-from commontable.dates import validate_in_range
-from commontable.errors import ActionRefused
-from commontable.plain_text import (
+from commontable.core.dates import validate_in_range
+from commontable.core.errors import ActionRefused
+from commontable.core.plain_text import (
     PlainCharField,
     PlainTextField,
     PlainTextPageMixin,
     PlainURLField,
 )
-from commontable.search import search_terms
-from commontable.visibility import VisiblePageManager, VisiblePageQuerySet
+from commontable.core.search import search_terms
+from commontable.core.visibility import VisiblePageManager, VisiblePageQuerySet
 from convenings.models import (
     ConveningPage,
     Corroboration,

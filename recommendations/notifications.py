@@ -20,7 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from commontable.plain_text import one_line, printable
+from commontable.core.plain_text import one_line, printable
 from convenings.models import ConveningPage, RoundTableRole
 from recommendations.models import STALE_AFTER, Follow, Notification, RecommendationPage
 from recommendations.stages import FINAL_STAGES

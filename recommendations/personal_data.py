@@ -1,6 +1,6 @@
 """The personal data this app keeps: endorsements, follow-through records, follows, news.
 
-Registered in the site's personal-data registry (``commontable.personal_data``)
+Registered in the site's personal-data registry (``commontable.core.personal_data_registry``)
 when the app loads. Endorsements, stage changes and funding entries are the
 public record of what organizations and tables did, so deleting an account
 keeps them and takes the person's name off them (DESIGN §6); follows and
@@ -15,7 +15,7 @@ export; sent, it is listed without its subject, text or address.
 
 from django_tasks_db.models import DBTaskResult
 
-from commontable.personal_data import PersonalData, registry
+from commontable.core.personal_data_registry import PersonalData, registry
 from recommendations.models import (
     Endorsement,
     Follow,

@@ -6,7 +6,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from wagtail.signals import page_published
 
-from commontable import pagecache
+from commontable.core import pagecache
 from convenings.models import ConveningPage, Need
 from recommendations.models import (
     Endorsement,

@@ -12,8 +12,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from commontable.errors import ActionRefused
-from commontable.pagination import paginate
+from commontable.core.errors import ActionRefused
+from commontable.core.pagination import paginate
 from convenings.models import Community, RoundTablePage
 from recommendations.filters import RecommendationFilter
 from recommendations.forms import (

@@ -59,7 +59,7 @@ def _serialized_contents_for_every_connection(django_db_setup, django_db_blocker
 @pytest.fixture
 def demo_site(live_server):
     """The demo content behind a live server, as people see it in the browser."""
-    from commontable.demo import seed_demo
+    from commontable.devtools.demo import seed_demo
 
     seed_demo()
     return live_server.url

@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 
-from commontable.demo import DEMO_ACCOUNTS
+from commontable.devtools.demo import DEMO_ACCOUNTS
 from commontable.models import User
 from convenings.models import Community, ConveningPage, Need, RoundTablePage
 from recommendations.models import RecommendationPage

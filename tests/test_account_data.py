@@ -27,8 +27,8 @@ from django_tasks_db.models import DBTaskResult
 from wagtail.models import Comment, CommentReply, ModelLogEntry, Page, PageLogEntry, Revision
 from wagtail.users.models import UserProfile
 
+from commontable.core.personal_data_registry import registry
 from commontable.models import User
-from commontable.personal_data import registry
 from convenings.models import (
     Corroboration,
     Membership,

@@ -9,7 +9,7 @@ paths run too. Every answer must be below 500; after a POST that was not a
 success (a redirect with a success message), no row of any kind has changed.
 Visitors' answers never contain a members-only title. After a success, every
 stored piece of typed text is one a feed, a calendar and an email header can
-carry (``commontable.plain_text``).
+carry (``commontable.core.plain_text``).
 
 The totals (inputs tried and server errors, per target) are printed at the end
 of the module's run.
@@ -36,8 +36,8 @@ from hypothesis import strategies as st
 from taggit.models import Tag
 from wagtail.models import Page
 
+from commontable.core.plain_text import one_line, printable
 from commontable.models import User
-from commontable.plain_text import one_line, printable
 from convenings.models import Corroboration, Need, Registration, RoundTableRole
 from recommendations.forms import StageForm
 from recommendations.models import (

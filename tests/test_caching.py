@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import PageViewRestriction
 
-from commontable import pagecache
 from commontable.checks import page_cache_needs_a_shared_cache
+from commontable.core import pagecache
 from convenings.models import Corroboration, Need
 from recommendations.models import RecommendationPage
 from recommendations.stages import Stage

@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from commontable.errors import ActionRefused
+from commontable.core.errors import ActionRefused
 from recommendations.models import RecommendationPage, StageChange
 from tests.factories import RecommendationPageFactory, RoundTableRoleFactory, UserFactory
 

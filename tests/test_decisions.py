@@ -6,7 +6,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from commontable.errors import ActionRefused
+from commontable.core.errors import ActionRefused
 from convenings.models import Organization
 from recommendations.models import Follow, Notification, RecommendationPage, StageChange
 from tests.factories import (

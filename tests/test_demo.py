@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from commontable.demo import DEMO_ACCOUNTS
+from commontable.devtools.demo import DEMO_ACCOUNTS
 from commontable.models import User
 from convenings.models import (
     Community,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 from wagtail.models import GroupPagePermission, PageLogEntry
 
-from commontable.errors import ActionRefused
+from commontable.core.errors import ActionRefused
 from convenings.models import ConveningAttendance, ConveningPage, RoundTableRole
 from recommendations.models import Follow, Notification
 from tests.browser import (

@@ -14,7 +14,7 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from commontable.demo import DEMO_ACCOUNTS
+from commontable.devtools.demo import DEMO_ACCOUNTS
 from convenings.models import ConveningPage, Need, RoundTablePage, RoundTableRole
 from recommendations.models import RecommendationPage
 from tests.browser import (

@@ -15,8 +15,8 @@ from django.core import mail
 from django.urls import reverse
 
 from commontable.checks import proxies_are_declared, rate_limits_need_a_shared_cache
+from commontable.core.ratelimit import client_address
 from commontable.models import User
-from commontable.ratelimit import client_address
 from convenings.models import Corroboration, Need
 from tests.factories import NeedFactory, UserFactory, totp_code
 from tests.test_needs import need_data
@@ -191,8 +191,8 @@ import json, os
 from allauth.core import ratelimit as account_limits
 from django.conf import settings
 from django.test import RequestFactory
-from commontable import ratelimit
-from commontable.errors import ActionRefused
+from commontable.core import ratelimit
+from commontable.core.errors import ActionRefused
 
 key = os.environ["SHARED_LIMIT_KEY"]
 try:

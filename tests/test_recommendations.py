@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
-from commontable.errors import ActionRefused
+from commontable.core.errors import ActionRefused
 from convenings.models import Need, Organization, RoundTableRole
 from recommendations.models import FundingCommitment, RecommendationPage, Stage, StageChange
 from tests.factories import (

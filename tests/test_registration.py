@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from commontable.errors import ActionRefused
+from commontable.core.errors import ActionRefused
 from convenings.models import ConveningPage, Registration
 from tests.factories import (
     ConveningPageFactory,

@@ -11,7 +11,7 @@ import pytest
 from bs4 import BeautifulSoup
 from django.urls import reverse
 
-from commontable.demo import seed_demo
+from commontable.devtools.demo import seed_demo
 from convenings.models import Community, Need
 from convenings.safety import describes_violence
 from tests.factories import CommunityFactory, MembershipFactory, NeedFactory

@@ -11,9 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import Page
 
-from commontable.benchmark import benchmark_targets
+from commontable.devtools.benchmark import benchmark_targets
+from commontable.devtools.scale import Scale
 from commontable.models import User
-from commontable.scale import Scale
 from convenings.models import (
     Community,
     ConveningPage,

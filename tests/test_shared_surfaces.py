@@ -2,7 +2,7 @@
 
 Feeds, calendars and email headers cannot carry control characters, and a
 title's line break would end a calendar line or an email header. Input keeps
-only what they can carry (one rule, ``commontable.plain_text``), and each
+only what they can carry (one rule, ``commontable.core.plain_text``), and each
 writer is safe with what was stored before. Every output is read back by a
 parser the site did not write: feedparser for Atom, vobject for iCalendar,
 the standard library's email parser for the raw bytes of a message.
@@ -21,8 +21,8 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
 
+from commontable.core.plain_text import one_line, printable
 from commontable.models import User
-from commontable.plain_text import one_line, printable
 from convenings.models import Community, ConveningPage, Need, Organization
 from recommendations.models import (
     FundingCommitment,

@@ -14,10 +14,11 @@ class CommonTableConfig(AppConfig):
     def ready(self):
         # Register the site-wide personal data, connect the cache's receivers and
         # register our system checks.
-        from commontable import account_data, checks, signals  # noqa: F401
+        from commontable import checks, signals  # noqa: F401
+        from commontable.accounts import personal_data  # noqa: F401
 
 
 class CommonTableUsersConfig(WagtailUsersAppConfig):
     """Wagtail's user admin, using our pseudonymous user forms."""
 
-    user_viewset = "commontable.viewsets.UserViewSet"
+    user_viewset = "commontable.accounts.admin_views.UserViewSet"

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core import checks
 
-from commontable.pagecache import PROCESS_LOCAL_CACHES
+from commontable.core.pagecache import PROCESS_LOCAL_CACHES
 
 
 @checks.register(checks.Tags.caches, deploy=True)

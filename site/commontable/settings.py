@@ -82,8 +82,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions and authentication, so a cached page is served without
-    # them, and after everything else on the way out (commontable.pagecache).
-    "commontable.pagecache.AnonymousPageCacheMiddleware",
+    # them, and after everything else on the way out (commontable.core.pagecache).
+    "commontable.core.pagecache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Every answer for someone in particular says so (commontable.middleware).
     "commontable.middleware.PrivateResponsesMiddleware",
@@ -95,13 +95,13 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "commontable.middleware.AdminContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "commontable.middleware.MultiFactorRequiredMiddleware",
+    "commontable.accounts.middleware.MultiFactorRequiredMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 # The benchmark's own server reports each request's SQL queries in a header
-# (manage.py benchmark; commontable.middleware.QueryCountMiddleware).
+# (manage.py benchmark; commontable.devtools.query_count.QueryCountMiddleware).
 if env_bool("BENCHMARK_QUERY_COUNT", False):
-    MIDDLEWARE.insert(0, "commontable.middleware.QueryCountMiddleware")
+    MIDDLEWARE.insert(0, "commontable.devtools.query_count.QueryCountMiddleware")
 
 ROOT_URLCONF = "commontable.urls"
 WSGI_APPLICATION = "commontable.wsgi.application"
@@ -178,7 +178,7 @@ else:
 # Pages for visitors who are not signed in are kept this long (0 turns it off),
 # and dropped at once whenever something they show changes. Only a cache every
 # process shares (REDIS_URL) can drop them everywhere at once, so with local
-# memory the page cache serves nothing (commontable.pagecache), unless
+# memory the page cache serves nothing (commontable.core.pagecache), unless
 # PAGE_CACHE_SINGLE_PROCESS=1 declares that one process serves every request
 # and makes every change; `check --deploy` refuses that in a deployment.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
@@ -201,7 +201,7 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "/"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_SIGNUP_FORM_CLASS = "commontable.forms.SignupForm"
+ACCOUNT_SIGNUP_FORM_CLASS = "commontable.accounts.forms.SignupForm"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
@@ -212,10 +212,10 @@ ACCOUNT_PREVENT_ENUMERATION = True
 # email from this site could out a person. The page says the same either way.
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 # Equal work whether an address has an account or not; addresses and failed
-# sign-ins counted as commontable.ratelimit and the adapter say.
-ACCOUNT_ADAPTER = "commontable.account_adapter.AccountAdapter"
+# sign-ins counted as commontable.core.ratelimit and the adapter say.
+ACCOUNT_ADAPTER = "commontable.accounts.adapters.AccountAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
-MFA_ADAPTER = "commontable.mfa.MFAAdapter"
+MFA_ADAPTER = "commontable.accounts.adapters.MFAAdapter"
 MFA_TOTP_ISSUER = "Common Table"
 # allauth's limits on sign-in, sign-up, resets and the rest, stated here so the
 # numbers are on record ("amount/period/per", per ip, per signed-in user, or per
@@ -309,7 +309,7 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 TAGGIT_CASE_INSENSITIVE = True
 # Typed tags are held to the plain-text rule, on the site and in the admin alike.
-TAGGIT_TAGS_FROM_STRING = "commontable.plain_text.tags_from_string"
+TAGGIT_TAGS_FROM_STRING = "commontable.core.plain_text.tags_from_string"
 
 # Security. HTTPS-only settings (HSTS, Secure cookies, redirect) switch on with
 # SECURE_SSL=1, which every deployment behind HTTPS sets; `check --deploy` flags

@@ -3,7 +3,7 @@
 These are the site-wide events: any page published, unpublished, moved or
 deleted, a view restriction added or removed (a table going members-only),
 sites, tags and people's display names. Each app refreshes the cache for its
-own models in its own signals module (see ``commontable.pagecache``).
+own models in its own signals module (see ``commontable.core.pagecache``).
 """
 
 from django.contrib.auth import get_user_model
@@ -13,7 +13,7 @@ from taggit.models import Tag
 from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from commontable import pagecache
+from commontable.core import pagecache
 
 
 @receiver([page_published, page_unpublished, post_page_move])

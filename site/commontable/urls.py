@@ -11,11 +11,14 @@ from wagtail.admin.auth import require_admin_access
 from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.utils.urlpatterns import decorate_urlpatterns
 
-from commontable import account_settings, admin_privacy, page_chooser, page_links, views
+from commontable.accounts import admin_views as account_admin
+from commontable.accounts import views as account_views
+from commontable.pages import views
+from commontable.privacy import page_chooser, page_links, reports, rule, tags
 from recommendations.api import api
 from recommendations.dashboard import community_dashboard
 
-handler500 = "commontable.views.server_error"
+handler500 = "commontable.pages.views.server_error"
 
 
 def not_here(request, **kwargs):
@@ -55,32 +58,32 @@ urlpatterns = [
     ),
     # Wagtail's page chooser, opened only on pages the editor may read.
     # Wagtail's account page, asking for a display name and not a legal name.
-    path("admin/account/", account_settings.account),
+    path("admin/account/", account_admin.account),
     path("admin/choose-page/<int:parent_page_id>/", page_chooser.browse),
     path("admin/choose-page/chosen-multiple/", page_chooser.chosen_multiple),
     # Wagtail's sign-out, which a GET must not trigger.
-    path("admin/logout/", admin_privacy.SignOutView.as_view()),
+    path("admin/logout/", account_admin.SignOutView.as_view()),
     # Wagtail's tag autocomplete and page types report, under the visibility rule.
-    path("admin/tag-autocomplete/", require_admin_access(admin_privacy.tag_autocomplete)),
+    path("admin/tag-autocomplete/", require_admin_access(tags.tag_autocomplete)),
     path(
         "admin/tag-autocomplete/<slug:app_name>/<slug:model_name>/",
-        require_admin_access(admin_privacy.tag_autocomplete),
+        require_admin_access(tags.tag_autocomplete),
     ),
     path(
         "admin/reports/page-types-usage/",
-        require_admin_access(admin_privacy.PageTypesUsageReport.as_view()),
+        require_admin_access(reports.PageTypesUsageReport.as_view()),
     ),
     path(
         "admin/reports/page-types-usage/results/",
-        require_admin_access(admin_privacy.PageTypesUsageReport.as_view(results_only=True)),
+        require_admin_access(reports.PageTypesUsageReport.as_view(results_only=True)),
     ),
     # Wagtail's reports whose filters offer people, under the visibility rule.
     *[
         path(f"admin/reports/{prefix}/{results}", require_admin_access(view))
         for prefix, report in (
-            ("site-history", admin_privacy.SiteHistoryReport),
-            ("workflow", admin_privacy.WorkflowReport),
-            ("locked", admin_privacy.LockedPagesReport),
+            ("site-history", reports.SiteHistoryReport),
+            ("workflow", reports.WorkflowReport),
+            ("locked", reports.LockedPagesReport),
         )
         for results, view in (
             ("", report.as_view()),
@@ -90,14 +93,12 @@ urlpatterns = [
     # Every other admin view: a page id it may not show answers 404.
     path(
         "admin/",
-        include(
-            decorate_urlpatterns(wagtailadmin_urls.urlpatterns, admin_privacy.hide_closed_pages)
-        ),
+        include(decorate_urlpatterns(wagtailadmin_urls.urlpatterns, rule.hide_closed_pages)),
     ),
     path("documents/", include(wagtaildocs_urls)),
-    path("accounts/data/", views.account_data, name="account_data"),
-    path("accounts/delete/", views.delete_account, name="account_delete"),
-    path("accounts/deleted/", views.account_deleted, name="account_deleted"),
+    path("accounts/data/", account_views.account_data, name="account_data"),
+    path("accounts/delete/", account_views.delete_account, name="account_delete"),
+    path("accounts/deleted/", account_views.account_deleted, name="account_deleted"),
     path("accounts/", include("allauth.urls")),
     path("communities/<slug:slug>/", community_dashboard, name="community_dashboard"),
     path("", include("convenings.urls")),

@@ -121,7 +121,7 @@ def seed(run: str) -> Dataset:
     from django.urls import reverse
     from django.utils import timezone
 
-    from commontable.demo import seed_demo
+    from commontable.devtools.demo import seed_demo
     from commontable.models import User
     from convenings.models import (
         Community,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from commontable.benchmark import (
+from commontable.devtools.benchmark import (
     BenchmarkError,
     benchmark_targets,
     free_port,

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from commontable.demo import DEMO_ACCOUNTS, seed_demo
+from commontable.devtools.demo import DEMO_ACCOUNTS, seed_demo
 
 
 class Command(BaseCommand):

@@ -5,7 +5,14 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from commontable.scale import EMAIL_DOMAIN, PASSWORD, Scale, ScaleSeeder, flush_content, has_content
+from commontable.devtools.scale import (
+    EMAIL_DOMAIN,
+    PASSWORD,
+    Scale,
+    ScaleSeeder,
+    flush_content,
+    has_content,
+)
 
 
 class Command(BaseCommand):

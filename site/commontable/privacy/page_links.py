@@ -18,7 +18,7 @@ from django.utils.html import escape
 from wagtail.models import Page
 from wagtail.rich_text.pages import PageLinkHandler
 
-from commontable.visibility import VisiblePageQuerySet, closed_sections
+from commontable.core.visibility import VisiblePageQuerySet, closed_sections
 
 
 class VisiblePageLinkHandler(PageLinkHandler):

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
-from commontable.errors import ActionRefused
+from commontable.core.errors import ActionRefused
 
 
 def client_address(request: HttpRequest) -> str:

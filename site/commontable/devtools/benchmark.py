@@ -7,11 +7,11 @@ many times from a few keep-alive clients at once and reports its latency
 percentiles and SQL queries per request.
 
 Queries are counted inside the server: with ``BENCHMARK_QUERY_COUNT=1``,
-``commontable.middleware.QueryCountMiddleware`` wraps each request in
+``commontable.devtools.query_count.QueryCountMiddleware`` wraps each request in
 ``connection.execute_wrapper`` and says the count in ``X-Query-Count``.
 So the figure is that of the real request, through every middleware.
 
-The site keeps pages for visitors in a cache (``commontable.pagecache``),
+The site keeps pages for visitors in a cache (``commontable.core.pagecache``),
 which makes a page's later requests cost nothing. So pages are measured
 twice, on two servers: rendered every time (``PAGE_CACHE_SECONDS=0``), and as
 the site is configured, where requests after the first may be cache hits

@@ -1,58 +1,17 @@
-"""Site-wide views: health check, search, error pages, and your data and account."""
-
-import sys
+"""Your data and your account: download everything, or delete it all."""
 
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
-from wagtail.models import Page
 
-from commontable import ratelimit
-from commontable.errors import ActionRefused
-from commontable.forms import DeleteAccountForm
-from commontable.personal_data import registry as personal_data
-from commontable.search import search_terms
-from commontable.visibility import VisiblePageQuerySet
-
-DATABASE_DOWN = (OperationalError, InterfaceError)
-
-
-@never_cache
-def healthz(request):
-    """200 when the database answers a query, 503 when it does not."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except DatabaseError:
-        return JsonResponse({"status": "unavailable", "database": "down"}, status=503)
-    return JsonResponse({"status": "ok", "database": "up"})
-
-
-def search(request):
-    """Full-text search over the pages this visitor may read."""
-    query = request.GET.get("q", "").strip()[:200]
-    terms = search_terms(query)
-    results = []
-    if terms:
-        pages = VisiblePageQuerySet(Page).visible_to(request.user).specific()
-        results = pages.search(terms)[:50]
-    return render(request, "commontable/search.html", {"query": query, "results": results})
-
-
-def server_error(request):
-    """A friendly page: 503 while the database is unreachable, 500 for anything else."""
-    error = sys.exc_info()[1]
-    if isinstance(error, DATABASE_DOWN):
-        response = render(request, "503.html", status=503)
-        response["Retry-After"] = "10"
-        return response
-    return render(request, "500.html", status=500)
+from commontable.accounts.forms import DeleteAccountForm
+from commontable.core import ratelimit
+from commontable.core.errors import ActionRefused
+from commontable.core.personal_data_registry import registry as personal_data
 
 
 @never_cache

@@ -1,7 +1,7 @@
 """The site-wide kinds of personal data: the account, sign-in, the Wagtail admin, history.
 
 Registered in the personal-data registry when the site loads (see
-``commontable.personal_data``); each app registers its own kinds beside its
+``commontable.core.personal_data_registry``); each app registers its own kinds beside its
 models. Exports never include secrets: no password hash, no MFA secret or
 recovery code, no API token.
 """
@@ -36,8 +36,8 @@ from wagtail.models import (
 )
 from wagtail.users.models import UserProfile
 
-from commontable.errors import ActionRefused
-from commontable.personal_data import PersonalData, registry
+from commontable.core.errors import ActionRefused
+from commontable.core.personal_data_registry import PersonalData, registry
 
 LOG_ENTRY_MODELS = (PageLogEntry, ModelLogEntry)
 

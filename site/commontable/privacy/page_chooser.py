@@ -1,7 +1,7 @@
 """The admin's page chooser, opened only on pages the editor may read.
 
 Wagtail's chooser lists pages through the ``construct_page_chooser_queryset``
-hook (see ``commontable.wagtail_hooks``), but it shows the page it is opened on,
+hook (see ``commontable.privacy.wagtail_hooks``), but it shows the page it is opened on,
 and the pages it is told were chosen, without asking: anyone with admin access,
 such as another table's facilitator, could read a members-only table's title
 and address by its id. These two views apply the same rule first; the site's
@@ -14,7 +14,7 @@ from wagtail.admin.auth import require_admin_access
 from wagtail.admin.views import chooser
 from wagtail.models import Page
 
-from commontable.visibility import VisiblePageQuerySet
+from commontable.core.visibility import VisiblePageQuerySet
 
 
 def choosable_pages(user):

@@ -1,15 +1,17 @@
-"""How allauth treats people here: who is asking, and answers that give nothing away."""
+"""allauth's adapters: how accounts are signed up and how two-factor works here."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
 from django.contrib.auth.hashers import make_password
 from django.http import HttpRequest
 from django.utils.crypto import get_random_string
 
-from commontable.ratelimit import client_address
+from commontable.core.ratelimit import client_address
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    """allauth's adapter, with the address rule of ``commontable.ratelimit`` and equal work."""
+    """allauth's adapter, with the address rule of ``commontable.core.ratelimit`` and equal work."""
 
     def get_client_ip(self, request: HttpRequest) -> str:
         """The person's address, trusting ``X-Forwarded-For`` only as far as our own proxies."""
@@ -42,3 +44,25 @@ class AccountAdapter(DefaultAccountAdapter):
         if user is None:
             make_password(get_random_string(32))
         return super().respond_email_verification_sent(request, user)
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """Facilitators and administrators may not turn their authenticator app off (§6).
+
+    They may still set up a new one: adding an app replaces nothing, and the
+    site asks for it again before they can change anything.
+    """
+
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "cannot_delete_authenticator": (
+            "Facilitators and administrators must keep two-factor authentication on, "
+            "because they act for other people. Ask a site administrator if you have "
+            "lost your authenticator app."
+        ),
+    }
+
+    def can_delete_authenticator(self, authenticator: Authenticator) -> bool:
+        if authenticator.type == Authenticator.Type.TOTP and authenticator.user.requires_mfa():
+            return False
+        return super().can_delete_authenticator(authenticator)
