@@ -1,23 +1,24 @@
 """Helpers for the browser tests: reach things by keyboard, check focus, run axe.
 
 The browser tests drive Debian's Chromium through Playwright against Django's
-live server. They find fields by their labels, so a broken label fails them,
-and they move by pressing Tab, so a keyboard trap or an unreachable control
-fails them too.
+live server (tests/requirements.py says what happens when it is missing). They
+find fields by their labels, so a broken label fails them, and they move by
+pressing Tab, so a keyboard trap or an unreachable control fails them too.
 """
 
 import json
-import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
+from pytest_playwright_axe.axe import MIN_AXE_PATH
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# axe-core's own axe.min.js, as the pytest-playwright-axe package ships it (its
+# version follows axe-core's). Its runner is not used: it opens a new browser
+# context for every scan, to combine the results of frames these pages lack.
+AXE = MIN_AXE_PATH
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 
 DESKTOP = {"width": 1280, "height": 900}
@@ -29,17 +30,6 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practi
 
 # More presses than any page here has focusable things before its main action.
 MAX_TABS = 120
-
-
-def require_browser_tools():
-    """Fail (not skip) with the fix when Chromium or axe-core is missing."""
-    missing = []
-    if not shutil.which(CHROMIUM):
-        missing.append(f"Chromium at {CHROMIUM} (apt-get install -y chromium)")
-    if not AXE.exists():
-        missing.append("axe-core (npm ci)")
-    if missing:
-        pytest.fail("The browser tests need " + " and ".join(missing) + "; .ci/run installs both.")
 
 
 def _is_focused(locator: Locator) -> bool:

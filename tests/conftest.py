@@ -12,21 +12,32 @@ from tests.factories import (
     RoundTableRoleFactory,
     UserFactory,
 )
+from tests.requirements import (
+    REDIS_FIXTURES,
+    check_machine_for,
+    chromium,
+    redis_server,
+    require_answering,
+    running_redis_server,
+)
 
 # Playwright's sync API runs an event loop in the test thread; Django's database
 # calls from that thread are safe here because the browser never touches them.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """A test that needs Chromium or Redis skips (fails under CI) when it is missing."""
+    check_machine_for(item)
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
-    """Debian's Chromium, run as a headless test browser."""
-    from tests.browser import CHROMIUM, require_browser_tools
-
-    require_browser_tools()
+    """Debian's Chromium, found on PATH, run as a headless test browser."""
     return {
         **browser_type_launch_args,
-        "executable_path": CHROMIUM,
+        "executable_path": chromium(),
         "args": [
             "--no-sandbox",
             "--disable-gpu",
@@ -54,6 +65,45 @@ def _serialized_contents_for_every_connection(django_db_setup, django_db_blocker
         contents = getattr(connection, "_test_serialized_contents", None)
         if contents is not None:
             type(connection)._test_serialized_contents = contents
+
+
+@pytest.fixture(scope="session")
+def own_redis():
+    """A redis-server of the suite's own, started when a test first needs it.
+
+    Where there is no redis-server, `pytest_runtest_setup` has already skipped
+    the tests that would need it. The URL names no database; `redis_url` and
+    `cache_redis_url` each take one.
+    """
+    with running_redis_server(redis_server()) as url:
+        yield url
+
+
+def _redis(request, fixture: str) -> str:
+    setting, database = REDIS_FIXTURES[fixture]
+    if url := os.environ.get(setting):
+        require_answering(url, setting)
+        return url
+    return f"{request.getfixturevalue('own_redis')}/{database}"
+
+
+@pytest.fixture(scope="session")
+def redis_url(request):
+    """A Redis database for the rate-limit tests: $TEST_REDIS_URL, else one of our own.
+
+    Two runs at once (as .ci/run does) name different ones, so that neither
+    deletes what the other counts.
+    """
+    return _redis(request, "redis_url")
+
+
+@pytest.fixture(scope="session")
+def cache_redis_url(request):
+    """A Redis database for the shared-cache tests: $TEST_CACHE_REDIS_URL, else one of our own.
+
+    The tests clear it, so it is never `redis_url`'s database.
+    """
+    return _redis(request, "cache_redis_url")
 
 
 @pytest.fixture

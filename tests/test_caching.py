@@ -1,8 +1,6 @@
 """Pages for visitors who are not signed in come from the cache, and every change refreshes them."""
 
-import os
 import re
-import socket
 from decimal import Decimal
 
 import pytest
@@ -394,26 +392,13 @@ def test_a_cached_page_carries_a_fresh_nonce_that_matches_its_policy(client, pag
 # Redis, and a cache that is down ----------------------------------------------------------
 
 
-# The Redis database the shared-cache tests use (and clear): one per concurrent test run.
-TEST_CACHE_REDIS_URL = os.environ.get("TEST_CACHE_REDIS_URL", "redis://127.0.0.1:6379/7")
-
-
-def redis_answers(host: str = "127.0.0.1", port: int = 6379) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture
-def redis_cache(settings):
-    if not redis_answers():
-        pytest.skip("Redis is not reachable at 127.0.0.1:6379, so the shared-cache test cannot run")
+def redis_cache(settings, cache_redis_url):
+    """The site's cache in a real Redis, emptied before and after the test."""
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": TEST_CACHE_REDIS_URL,
+            "LOCATION": cache_redis_url,
             "KEY_PREFIX": "commontable-tests",
         }
     }
@@ -536,10 +521,11 @@ def test_deploy_check_accepts_a_shared_cache_or_no_page_cache(settings):
     settings.PAGE_CACHE_SECONDS = 0
     assert page_cache_needs_a_shared_cache(None) == []
     settings.PAGE_CACHE_SECONDS = 300
+    # Only the settings are read: nothing connects to this address.
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": TEST_CACHE_REDIS_URL,
+            "LOCATION": "redis://127.0.0.1:6379/0",
         }
     }
     assert page_cache_needs_a_shared_cache(None) == []
