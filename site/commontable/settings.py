@@ -367,8 +367,22 @@ SECURE_CSP_ADMIN = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        # Django's tasks log every task's start and end at INFO, under Django's
+        # own INFO logger, and a worker (db_worker) sets their level itself from
+        # its --verbosity: the level is held on this handler instead, so those
+        # lines follow LOG_LEVEL like everything else. Failures always show.
+        "tasks": {
+            "class": "logging.StreamHandler",
+            "level": os.environ.get("LOG_LEVEL", "WARNING"),
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "django.tasks": {"handlers": ["tasks"], "propagate": False},
+        "django_tasks_db": {"handlers": ["tasks"], "propagate": False},
+    },
 }
 
 # Our own per-person limits (allauth limits sign-in, sign-up and resets):

@@ -6,6 +6,7 @@ is fictional. Running it again finds what is there and creates nothing twice.
 
 import subprocess
 import sys
+import warnings
 
 from django.conf import settings
 from django.core.management import call_command
@@ -49,7 +50,8 @@ class Command(BaseCommand):
         if options["no_serve"]:
             return
         # The notification worker runs beside the server, so follow-up emails
-        # appear on this console as they would be sent.
+        # appear on this console as they would be sent. Its log of each task
+        # follows LOG_LEVEL (see LOGGING), so the emails are what it prints.
         worker = subprocess.Popen(
             [
                 sys.executable,
@@ -64,6 +66,9 @@ class Command(BaseCommand):
             cwd=settings.BASE_DIR,
         )
         self.stdout.write("Notification emails are sent by a worker and printed here.")
+        # Static files are served from the source folders (WHITENOISE_USE_FINDERS),
+        # so the collected folder WhiteNoise warns about is not needed here.
+        warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
         try:
             call_command("runserver", options["addrport"], use_reloader=False)
         finally:
