@@ -7,7 +7,7 @@ from commontable.core.dates import DateInRangeField
 from commontable.core.plain_text import PlainLineFormField, PlainTextFormField, PlainURLFormField
 from convenings.forms import PageChoiceField
 from convenings.models import ConveningPage, Organization
-from recommendations.stages import STAGE_ACTIONS, FundingStatus, Stage
+from recommendations.stages import STAGE_ACTIONS, FundingStatus, Stage, StageAction
 
 
 def representable_organizations(user):
@@ -44,12 +44,16 @@ class StageForm(forms.Form):
     """A facilitator's (or a decision-maker's representative's) stage change, with a note
     and a link.
 
-    ``offered`` narrows the actions shown to the ones this person may take
-    (``RecommendationPage.stage_actions_for``). A posted form accepts every
-    action, so the model's refusal, which says who may, is what a person reads.
+    ``offered`` (``RecommendationPage.stage_actions_for``) is exactly what the
+    form shows: the moves this person may make at this stage, and only the
+    fields they need. A posted form accepts every move the stage form makes,
+    so the model's refusal, which says who may and from where, is what a
+    person reads.
     """
 
-    ACTIONS = [(name, action.label) for name, action in STAGE_ACTIONS.items()]
+    ACTIONS = [
+        (name, action.label) for name, action in STAGE_ACTIONS.items() if action.on_stage_form
+    ]
 
     action = forms.ChoiceField(choices=ACTIONS)
     # The stage the person saw when they chose: if it moved meanwhile, they look again.
@@ -77,11 +81,15 @@ class StageForm(forms.Form):
         help_text="What happened, in plain words. For 'implemented', the account of the work.",
     )
 
-    def __init__(self, *args, convenings, offered=None, **kwargs):
+    def __init__(self, *args, convenings, offered: list[StageAction] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["convening"].queryset = convenings
         if offered is not None:
-            self.fields["action"].choices = offered
+            self.fields["action"].choices = [(action.name, action.label) for action in offered]
+            if STAGE_ACTIONS["endorse"] not in offered:
+                del self.fields["convening"]
+            if not any(action.decision for action in offered):
+                del self.fields["decided_on"]
 
 
 class FundingForm(forms.Form):

@@ -46,16 +46,19 @@ from recommendations.stages import (
     DECISION_MAKER_BODIES,
     DECISIONS,
     FINAL_STAGES,
+    FUNDABLE_STAGES,
     STAGE_ACTIONS,
-    STAGE_GUIDE,
     DecisionMaker,
     FundingStatus,
     Stage,
+    StageAction,
     StageGuide,
+    WhoMay,
+    actions_from,
+    stage_guide,
 )
 
 STALE_AFTER = timedelta(days=90)
-FUNDABLE_STAGES = {Stage.ADOPTED, Stage.FUNDED, Stage.IMPLEMENTED}
 
 
 class TaggedRecommendation(TaggedItemBase):
@@ -144,12 +147,12 @@ class RecommendationQuerySet(VisiblePageQuerySet):
 
 
 class RecommendationPage(PlainTextPageMixin, Page):
-    """A local solution on its way to a decision and to funding (DESIGN §4.4, §4.5).
+    """A local solution on its way to a decision and to funding.
 
     Its stage changes only through the transition methods below, each of which
-    checks the rules, changes the stage under a row lock and writes a
-    ``StageChange`` in the same transaction. Publishing an older revision never
-    rolls the stage back (see ``with_content_json``).
+    checks the move against ``STAGE_ACTIONS``, changes the stage under a row
+    lock and writes a ``StageChange`` in the same transaction. Publishing an
+    older revision never rolls the stage back (see ``with_content_json``).
     """
 
     summary = PlainTextField(
@@ -378,8 +381,14 @@ class RecommendationPage(PlainTextPageMixin, Page):
 
     @property
     def guide(self) -> StageGuide:
-        """The stage's definition, who holds it now and the next step."""
-        return STAGE_GUIDE[Stage(self.stage)]
+        """The stage's definition, who holds it now and the next step (for its cost)."""
+        return stage_guide(self.stage, costs_nothing=self.costs_nothing)
+
+    @property
+    def costs_nothing(self) -> bool:
+        """Its cost estimate is $0: there is nothing to fund, so it may be implemented once
+        adopted. An unanswered estimate is not "no cost"."""
+        return self.cost_estimate is not None and self.cost_estimate == 0
 
     @property
     def stale_since(self):
@@ -392,7 +401,7 @@ class RecommendationPage(PlainTextPageMixin, Page):
 
     @property
     def takes_funding(self) -> bool:
-        """Funding is recorded once a recommendation is adopted."""
+        """Funding is recorded once a recommendation is adopted (``FUNDABLE_STAGES``)."""
         return self.stage in FUNDABLE_STAGES
 
     def funding_progress(self, committed: Decimal | None) -> int | None:
@@ -430,11 +439,14 @@ class RecommendationPage(PlainTextPageMixin, Page):
             progress=self.funding_progress(committed),
             submission_gaps=self.submission_gaps() if self.stage == Stage.ENDORSED else [],
             is_facilitator=is_facilitator,
-            may_record_decision=self.may_record_decision(user),
-            stage_form=StageForm(
-                convenings=self.endorsement_convenings(),
-                offered=self.stage_actions_for(user),
-                initial={"seen_stage": self.stage},
+            stage_form=(
+                StageForm(
+                    convenings=self.endorsement_convenings(),
+                    offered=offered,
+                    initial={"seen_stage": self.stage},
+                )
+                if (offered := self.stage_actions_for(user))
+                else None
             ),
             funding_form=FundingForm(),
             endorse_form=(
@@ -448,10 +460,18 @@ class RecommendationPage(PlainTextPageMixin, Page):
 
     # Who may act ---------------------------------------------------------------
 
-    def _require_facilitator(self, user, doing: str) -> None:
-        table = self.round_table
-        if not (table and table.is_facilitator(user)):
-            raise ActionRefused(f"Only this round table's facilitators can {doing}.")
+    def may_take(self, action: StageAction, user) -> bool:
+        """Whether this person is among those who may make the move (``action.who``)."""
+        if action.who is WhoMay.DECISION_MAKER:
+            return self.may_record_decision(user)
+        return self.is_facilitated_by(user)
+
+    def _require_may_take(self, action: StageAction, user) -> None:
+        if self.may_take(action, user):
+            return
+        if action.who is WhoMay.DECISION_MAKER:
+            raise ActionRefused(self.decision_refusal())
+        raise ActionRefused(f"Only this round table's facilitators can {action.doing}.")
 
     def decision_makers(self):
         """The government organizations that speak for this recommendation's decision-maker.
@@ -513,90 +533,154 @@ class RecommendationPage(PlainTextPageMixin, Page):
             f"{body.described.format(community=community)} can record this decision."
         )
 
-    def stage_actions_for(self, user) -> list[tuple[str, str]]:
-        """The stage changes to offer this person: every one to facilitators, decisions
-        to the decision-maker's representatives, none to anyone else."""
-        if self.is_facilitated_by(user):
-            return [(name, action.label) for name, action in STAGE_ACTIONS.items()]
-        if self.may_record_decision(user):
-            return [
-                (name, action.label) for name, action in STAGE_ACTIONS.items() if action.decision
-            ]
-        return []
+    def stage_actions_for(self, user) -> list[StageAction]:
+        """The moves the stage form offers this person now.
+
+        Those ``STAGE_ACTIONS`` allows from this stage (for this
+        recommendation's cost) that this person may make: nothing at all to
+        someone who may make none of them.
+        """
+        return [
+            action
+            for action in actions_from(self.stage, costs_nothing=self.costs_nothing)
+            if action.on_stage_form and self.may_take(action, user)
+        ]
 
     # Transitions -------------------------------------------------------------
 
     def _move(
-        self, *, by, allowed_from, to, note="", link="", check=None, **changes
+        self,
+        action: StageAction,
+        *,
+        by,
+        seen_stage: str | None = None,
+        note: str = "",
+        link: str = "",
+        check=None,
+        **changes,
     ) -> "StageChange":
-        """Change stage under a row lock and record it, or refuse with a reason.
+        """Make ``action``'s move under a row lock and record it, or refuse with a reason.
 
-        The row is locked (PostgreSQL; SQLite serialises writers) and re-read;
-        the move must start from the stage this copy shows (what the person
-        saw), ``check`` runs on the fresh copy, and the update is a
+        The row is locked (PostgreSQL; SQLite serialises writers) and re-read.
+        The move must start from ``seen_stage``, the stage the person saw
+        (this copy's stage when not given): if someone else moved it
+        meanwhile, they must look again before acting. Then ``STAGE_ACTIONS``
+        must allow the move from there, for the recommendation's cost as it is
+        now, and ``check`` runs on the fresh copy. The update is a
         compare-and-set on the stage: two people acting at once cannot both
         win, and a refused change leaves neither a new stage nor a history row.
+
+        Side effects, through the ``StageChange`` it writes
+        (``recommendations.signals``): the recommendation's followers are told
+        (email now or in their weekly digest, sent once the transaction
+        commits), and every cached page is refreshed.
         """
+        seen = self.stage if seen_stage is None else seen_stage
         with transaction.atomic():
             fresh = RecommendationPage.objects.select_for_update(of=("self",)).get(pk=self.pk)
-            if fresh.stage != self.stage and self.stage in allowed_from:
-                # Acting on what the person saw: if someone else moved it
-                # meanwhile, they must look again before acting.
+            if fresh.stage != seen:
                 raise ActionRefused(
                     f"Someone else has just moved this recommendation to "
                     f"{Stage(fresh.stage).label.lower()}; nothing was changed. "
                     "Please look again before acting."
                 )
-            if fresh.stage not in allowed_from:
-                raise ActionRefused(
+            if not action.starts_from(fresh.stage, costs_nothing=fresh.costs_nothing):
+                refusal = (
                     f"Cannot move from {Stage(fresh.stage).label.lower()} to "
-                    f"{Stage(to).label.lower()}."
+                    f"{action.to.label.lower()}"
                 )
+                if fresh.stage in action.without_cost_from:
+                    refusal += ": it has a cost, so a funding commitment comes first"
+                raise ActionRefused(refusal + ".")
             if check is not None:
                 check(fresh)
             now = timezone.now()
             updated = RecommendationPage.objects.filter(pk=self.pk, stage=fresh.stage).update(
-                stage=to, stage_changed_at=now, **changes
+                stage=action.to, stage_changed_at=now, **changes
             )
             if updated != 1:
                 raise ActionRefused("Someone else changed this recommendation; please reload.")
             change = StageChange.objects.create(
                 recommendation=self,
                 from_stage=fresh.stage,
-                to_stage=to,
+                to_stage=action.to,
                 by=by if by and by.is_authenticated else None,
                 at=now,
                 note=note,
                 link=link,
             )
-        self.stage = to
+        self.stage = action.to
         self.stage_changed_at = now
         for field, value in changes.items():
             setattr(self, field, value)
         return change
 
-    def propose(self, *, by, note: str = "", link: str = "") -> "StageChange":
-        """A facilitator puts a draft before the table."""
-        self._require_facilitator(by, "propose a recommendation")
-        return self._move(
-            by=by,
-            allowed_from=STAGE_ACTIONS["propose"].allowed_from,
-            to=Stage.PROPOSED,
-            note=note,
-            link=link,
-        )
+    def take_stage_action(
+        self,
+        name: str,
+        *,
+        by,
+        seen_stage: str,
+        note: str = "",
+        link: str = "",
+        convening: ConveningPage | None = None,
+        decided_on: date | None = None,
+    ) -> "StageChange":
+        """Make the stage form's move ``name`` from ``seen_stage``, the stage the person saw.
 
-    def endorse_at(self, convening: ConveningPage, *, by, note: str = "", link: str = ""):
-        """Record that the table endorsed it at one of its convenings."""
-        self._require_facilitator(by, "record the table's endorsement")
+        ``convening`` is where the table endorsed it, ``decided_on`` the date
+        of a decision; for "implemented", ``note`` is the account of the work.
+        The named transition method checks everything and names its side effects.
+        """
+        action = STAGE_ACTIONS.get(name)
+        if action is None or not action.on_stage_form:
+            raise ActionRefused("Choose one of the stage changes offered.")
+        if action.decision:
+            return self.record_decision(
+                name, by=by, seen_stage=seen_stage, decided_on=decided_on, link=link, note=note
+            )
+        moves = {
+            "propose": lambda: self.propose(by=by, seen_stage=seen_stage, note=note, link=link),
+            "endorse": lambda: self.endorse_at(
+                convening, by=by, seen_stage=seen_stage, note=note, link=link
+            ),
+            "submit": lambda: self.submit(by=by, seen_stage=seen_stage, note=note, link=link),
+            "implemented": lambda: self.mark_implemented(
+                by=by, seen_stage=seen_stage, account=note, link=link
+            ),
+            "withdraw": lambda: self.withdraw(by=by, seen_stage=seen_stage, note=note, link=link),
+        }
+        return moves[name]()
+
+    def propose(
+        self, *, by, seen_stage: str | None = None, note: str = "", link: str = ""
+    ) -> "StageChange":
+        """A facilitator puts a draft before the table (tells followers: see ``_move``)."""
+        action = STAGE_ACTIONS["propose"]
+        self._require_may_take(action, by)
+        return self._move(action, by=by, seen_stage=seen_stage, note=note, link=link)
+
+    def endorse_at(
+        self,
+        convening: ConveningPage | None,
+        *,
+        by,
+        seen_stage: str | None = None,
+        note: str = "",
+        link: str = "",
+    ) -> "StageChange":
+        """Record that the table endorsed it at one of its convenings that has taken place
+        (tells followers: see ``_move``)."""
+        action = STAGE_ACTIONS["endorse"]
+        self._require_may_take(action, by)
         if convening is None or convening.round_table_id != self.round_table_id:
             raise ActionRefused("Choose a convening of this round table.")
         if convening.starts_at > timezone.now():
             raise ActionRefused("The table can only endorse at a convening that has taken place.")
         return self._move(
+            action,
             by=by,
-            allowed_from=STAGE_ACTIONS["endorse"].allowed_from,
-            to=Stage.ENDORSED,
+            seen_stage=seen_stage,
             note=note or f"Endorsed at “{convening.title}”.",
             link=link,
             endorsed_at_convening=convening,
@@ -614,9 +698,13 @@ class RecommendationPage(PlainTextPageMixin, Page):
             gaps.append("no endorsement from a peer-led organization")
         return gaps
 
-    def submit(self, *, by, note: str = "", link: str = "") -> "StageChange":
-        """Send it to its decision-maker: only when it is clear and, if required, peer-endorsed."""
-        self._require_facilitator(by, "submit a recommendation")
+    def submit(
+        self, *, by, seen_stage: str | None = None, note: str = "", link: str = ""
+    ) -> "StageChange":
+        """Send it to its decision-maker: only when it is clear and, if required, peer-endorsed
+        (tells followers: see ``_move``)."""
+        action = STAGE_ACTIONS["submit"]
+        self._require_may_take(action, by)
 
         def clear_and_signed_off(fresh: RecommendationPage) -> None:
             gaps = fresh.submission_gaps()
@@ -624,34 +712,41 @@ class RecommendationPage(PlainTextPageMixin, Page):
                 raise ActionRefused(f"Cannot submit: {'; '.join(gaps)}.")
 
         return self._move(
+            action,
             by=by,
-            allowed_from=STAGE_ACTIONS["submit"].allowed_from,
-            to=Stage.SUBMITTED,
+            seen_stage=seen_stage,
             note=note,
             link=link,
             check=clear_and_signed_off,
         )
 
     def record_decision(
-        self, outcome: str, *, by, decided_on: date, link: str, note: str = ""
+        self,
+        outcome: str,
+        *,
+        by,
+        decided_on: date | None,
+        link: str,
+        note: str = "",
+        seen_stage: str | None = None,
     ) -> "StageChange":
         """Record the decision-maker's answer, with the motion or letter and its date.
 
         Only ``may_record_decision`` people; a refusal writes nothing (no stage,
-        no history, so no feed entry and no news).
+        no history, so no feed entry and no news). Tells followers: see ``_move``.
         """
-        if not self.may_record_decision(by):
-            raise ActionRefused(self.decision_refusal())
         if outcome not in DECISIONS:
             raise ActionRefused("A decision is adopted, declined or deferred.")
+        action = STAGE_ACTIONS[outcome]
+        self._require_may_take(action, by)
         if not link:
             raise ActionRefused("Give a link to the motion or letter that records the decision.")
         if decided_on is None or decided_on > timezone.localdate():
             raise ActionRefused("Give the date of the decision (not in the future).")
         return self._move(
+            action,
             by=by,
-            allowed_from=STAGE_ACTIONS[outcome].allowed_from,
-            to=outcome,
+            seen_stage=seen_stage,
             note=note,
             link=link,
             decision_date=decided_on,
@@ -668,8 +763,15 @@ class RecommendationPage(PlainTextPageMixin, Page):
         status: str = "pledged",
         reference: str = "",
     ) -> "FundingCommitment":
-        """Add a funding commitment; the first one moves an adopted recommendation to funded."""
-        self._require_facilitator(by, "record funding")
+        """Add a line to the funding ledger, from adoption on (``FUNDABLE_STAGES``).
+
+        The first line on an adopted recommendation is the "fund" move to
+        funded. Side effects: followers are told of the funding (and of the
+        move: see ``_move``), and every cached page is refreshed
+        (``recommendations.signals``).
+        """
+        fund = STAGE_ACTIONS["fund"]
+        self._require_may_take(fund, by)
         if not funder.strip():
             raise ActionRefused("Name the funder.")
         if amount is None or amount <= 0:
@@ -693,40 +795,44 @@ class RecommendationPage(PlainTextPageMixin, Page):
                 reference=reference,
                 recorded_by=by,
             )
-            if stage == Stage.ADOPTED:
+            if stage in fund.allowed_from:
                 self._move(
+                    fund,
                     by=by,
-                    allowed_from={Stage.ADOPTED},
-                    to=Stage.FUNDED,
+                    seen_stage=stage,
                     note=f"First funding commitment: ${amount:,.2f} from {commitment.funder}.",
-                    link="",
                 )
         return commitment
 
-    def mark_implemented(self, *, by, account: str, link: str = "") -> "StageChange":
-        """The work is done: record a short account of what happened."""
-        self._require_facilitator(by, "mark a recommendation implemented")
+    def mark_implemented(
+        self, *, by, account: str, link: str = "", seen_stage: str | None = None
+    ) -> "StageChange":
+        """The work is done: record a short account of what happened.
+
+        From funded, or from adopted when it costs nothing (``costs_nothing``).
+        Tells followers: see ``_move``.
+        """
+        action = STAGE_ACTIONS["implemented"]
+        self._require_may_take(action, by)
         if not account.strip():
             raise ActionRefused("Give a short account of what happened.")
         return self._move(
+            action,
             by=by,
-            allowed_from=STAGE_ACTIONS["implemented"].allowed_from,
-            to=Stage.IMPLEMENTED,
+            seen_stage=seen_stage,
             note=account,
             link=link,
             implementation_account=account,
         )
 
-    def withdraw(self, *, by, note: str = "", link: str = "") -> "StageChange":
-        """The table takes it back, at any stage before a decision to adopt."""
-        self._require_facilitator(by, "withdraw a recommendation")
-        return self._move(
-            by=by,
-            allowed_from=STAGE_ACTIONS["withdraw"].allowed_from,
-            to=Stage.WITHDRAWN,
-            note=note,
-            link=link,
-        )
+    def withdraw(
+        self, *, by, seen_stage: str | None = None, note: str = "", link: str = ""
+    ) -> "StageChange":
+        """The table takes it back, at any stage before a decision to adopt (tells followers:
+        see ``_move``)."""
+        action = STAGE_ACTIONS["withdraw"]
+        self._require_may_take(action, by)
+        return self._move(action, by=by, seen_stage=seen_stage, note=note, link=link)
 
     # Endorsements ------------------------------------------------------------
 

@@ -25,7 +25,6 @@ from recommendations.forms import (
 )
 from recommendations.models import Follow, RecommendationPage
 from recommendations.notifications import user_for_unsubscribe_token
-from recommendations.stages import STAGE_ACTIONS
 
 
 def visible_recommendation(request, table: str, recommendation: str) -> RecommendationPage:
@@ -89,23 +88,16 @@ def change_stage(request, table: str, recommendation: str):
         messages.error(request, form_errors(form))
         return redirect(page.url + "#change-stage")
     data = form.cleaned_data
-    action, note, link = data["action"], data["note"], data["link"]
-    page.stage = data["seen_stage"]  # act on what the person saw (see RecommendationPage._move)
     try:
-        if action == "propose":
-            page.propose(by=request.user, note=note, link=link)
-        elif action == "endorse":
-            page.endorse_at(data["convening"], by=request.user, note=note, link=link)
-        elif action == "submit":
-            page.submit(by=request.user, note=note, link=link)
-        elif STAGE_ACTIONS[action].decision:
-            page.record_decision(
-                action, by=request.user, decided_on=data["decided_on"], link=link, note=note
-            )
-        elif action == "implemented":
-            page.mark_implemented(by=request.user, account=note, link=link)
-        else:
-            page.withdraw(by=request.user, note=note, link=link)
+        page.take_stage_action(
+            data["action"],
+            by=request.user,
+            seen_stage=data["seen_stage"],
+            note=data["note"],
+            link=data["link"],
+            convening=data["convening"],
+            decided_on=data["decided_on"],
+        )
     except ActionRefused as refusal:
         messages.error(request, str(refusal))
         return redirect(page.url + "#change-stage")

@@ -4,10 +4,18 @@ import threading
 
 import pytest
 from django.db import connection, connections
+from django.utils import timezone
 
 from commontable.core.errors import ActionRefused
+from convenings.models import Organization
 from recommendations.models import RecommendationPage, StageChange
-from tests.factories import RecommendationPageFactory, RoundTableRoleFactory, UserFactory
+from tests.factories import (
+    MembershipFactory,
+    OrganizationFactory,
+    RecommendationPageFactory,
+    RoundTableRoleFactory,
+    UserFactory,
+)
 
 pytestmark = [
     # serialized_rollback puts back the pages made by migrations after the flush.
@@ -91,3 +99,35 @@ def test_concurrent_identical_moves_record_one_history_row(db):
     )
     assert outcomes.count("won") == 1
     assert StageChange.objects.filter(recommendation=page).count() == 1
+
+
+def test_a_decision_and_a_withdrawal_from_the_same_seen_stage_have_one_winner(db):
+    councillor, facilitator = UserFactory(), UserFactory()
+    council = OrganizationFactory(kind=Organization.Kind.MUNICIPAL)
+    MembershipFactory(user=councillor, organization=council, can_represent=True)
+    for round_number in range(ROUNDS):
+        page = RecommendationPageFactory(decision_maker="municipal_council")
+        table = page.get_parent().specific
+        council.communities.add(table.community)
+        RoundTableRoleFactory(round_table=table, user=facilitator, role="facilitator")
+        RecommendationPage.objects.filter(pk=page.pk).update(stage="submitted")
+        one, two = (RecommendationPage.objects.get(pk=page.pk) for _ in range(2))
+        outcomes = race(
+            lambda one=one: one.take_stage_action(
+                "adopted",
+                by=councillor,
+                seen_stage="submitted",
+                link="https://council.example.org/motions/3",
+                decided_on=timezone.localdate(),
+            ),
+            lambda two=two: two.take_stage_action(
+                "withdraw", by=facilitator, seen_stage="submitted"
+            ),
+        )
+        assert outcomes.count("won") == 1, (round_number, outcomes)
+        loser = next(o for o in outcomes if o != "won")
+        assert loser.startswith("Someone else has just moved this recommendation")
+        history = list(StageChange.objects.filter(recommendation=page))
+        assert [(h.from_stage, h.to_stage) for h in history] == [
+            ("submitted", RecommendationPage.objects.get(pk=page.pk).stage)
+        ]

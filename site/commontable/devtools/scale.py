@@ -75,7 +75,7 @@ from recommendations.models import (
     StageChange,
     TaggedRecommendation,
 )
-from recommendations.stages import DecisionMaker, FundingStatus, Stage
+from recommendations.stages import DECISIONS, DecisionMaker, FundingStatus, Stage, path_to
 
 BATCH = 2000
 EMAIL_DOMAIN = "scale.commontable.example"
@@ -270,23 +270,8 @@ STAGE_CYCLE = [
     Stage.IMPLEMENTED, Stage.SUBMITTED, Stage.WITHDRAWN, Stage.FUNDED, Stage.IMPLEMENTED,
     Stage.DEFERRED, Stage.FUNDED, Stage.IMPLEMENTED, Stage.DECLINED, Stage.WITHDRAWN,
 ]  # fmt: skip
-PATH_TO = {
-    Stage.DRAFT: [],
-    Stage.PROPOSED: [Stage.PROPOSED],
-    Stage.ENDORSED: [Stage.PROPOSED, Stage.ENDORSED],
-    Stage.SUBMITTED: [Stage.PROPOSED, Stage.ENDORSED, Stage.SUBMITTED],
-    Stage.ADOPTED: [Stage.PROPOSED, Stage.ENDORSED, Stage.SUBMITTED, Stage.ADOPTED],
-    Stage.DECLINED: [Stage.PROPOSED, Stage.ENDORSED, Stage.SUBMITTED, Stage.DECLINED],
-    Stage.DEFERRED: [Stage.PROPOSED, Stage.ENDORSED, Stage.SUBMITTED, Stage.DEFERRED],
-    Stage.FUNDED: [Stage.PROPOSED, Stage.ENDORSED, Stage.SUBMITTED, Stage.ADOPTED, Stage.FUNDED],
-    Stage.IMPLEMENTED: [
-        Stage.PROPOSED, Stage.ENDORSED, Stage.SUBMITTED, Stage.ADOPTED, Stage.FUNDED,
-        Stage.IMPLEMENTED,
-    ],
-}  # fmt: skip
 # Withdrawn recommendations were taken back from one of these stages, in turn.
 WITHDRAWN_FROM = [Stage.PROPOSED, Stage.SUBMITTED, Stage.DRAFT, Stage.DEFERRED, Stage.ENDORSED]
-DECISION_STAGES = {Stage.ADOPTED, Stage.DECLINED, Stage.DEFERRED}
 
 
 # Pages in bulk --------------------------------------------------------------------------------
@@ -809,19 +794,19 @@ class ScaleSeeder:
         return len(self.past[table.pk]) + len(self.upcoming[table.pk])
 
     def stage_paths(self) -> list[list[Stage]]:
-        """Each recommendation's moves, adding deferrals until the history is the size asked."""
+        """Each recommendation's stages after draft, the fewest moves the stage table allows
+        (``path_to``), adding deferrals until the history is the size asked."""
         paths = []
         for number in range(self.scale.recommendations):
             final = STAGE_CYCLE[number % len(STAGE_CYCLE)]
+            before = None
             if final == Stage.WITHDRAWN:
                 before = WITHDRAWN_FROM[(number // len(STAGE_CYCLE)) % len(WITHDRAWN_FROM)]
-                path = [*PATH_TO[before], Stage.WITHDRAWN]
-            else:
-                path = list(PATH_TO[final])
-            paths.append(path)
+            paths.append([move.to for move in path_to(final, via=before)])
         decided = [p for p in paths if Stage.SUBMITTED in p]
         extra = self.scale.stage_changes - sum(len(p) for p in paths)
-        # A deferral goes in after submission: "deferred", then the decision again.
+        # A deferral goes in after submission: "deferred", then the decision again (the stage
+        # table takes a decision from deferred as from submitted).
         while extra > 0 and decided:
             path = self.random.choice(decided)
             path.insert(path.index(Stage.SUBMITTED) + 1, Stage.DEFERRED)
@@ -874,9 +859,7 @@ class ScaleSeeder:
             last_published_at=times[0],
         )
         page.clarity_score = page.compute_clarity_score()
-        decisions = [
-            at for stage, at in zip(path, times[1:], strict=True) if stage in DECISION_STAGES
-        ]
+        decisions = [at for stage, at in zip(path, times[1:], strict=True) if stage in DECISIONS]
         if decisions:
             page.decision_date = timezone.localdate(decisions[-1])
             page.decision_link = f"https://council.example.org/motions/{number + 1}"
@@ -938,7 +921,7 @@ class ScaleSeeder:
                         by=self.random.choice(people),
                         at=at,
                         note=self.stage_note(page, stage),
-                        link=page.decision_link if stage in DECISION_STAGES else "",
+                        link=page.decision_link if stage in DECISIONS else "",
                     )
                 )
                 previous = stage
