@@ -820,7 +820,9 @@ class ConveningPage(PlainTextPageMixin, Page):
         permissions = self.permissions_for_user(user)
         return permissions.can_edit() and permissions.can_publish()
 
-    def record_attendance(self, *, by, rows, minutes: str | None = None) -> Revision:
+    def record_attendance(
+        self, *, by, rows, minutes: str | None = None, seen_revision: int | None = None
+    ) -> Revision:
         """Replace who came and, when ``minutes`` is given, the minutes; then publish.
 
         ``rows`` are ``(organization, people)`` pairs, ``None`` for people who
@@ -829,11 +831,14 @@ class ConveningPage(PlainTextPageMixin, Page):
         stored as paragraphs, never as HTML. Everything else on the page is
         kept: a new revision of the live page is saved and published.
 
-        The row is locked and re-read. The change must start from the
-        published version this copy shows (what the person saw), and is
-        refused, changing nothing, before the meeting starts, while the page
-        has unpublished drafts (publishing would throw them away) or while it
-        is locked in the admin.
+        The row is locked and re-read. The change must start from
+        ``seen_revision``, the published revision the person saw (this copy's
+        when not given), and is refused, changing nothing, before the meeting
+        starts, while the page has unpublished drafts (publishing would throw
+        them away) or while it is locked in the admin.
+
+        Side effects: publishing refreshes every cached page, and Wagtail's
+        history records the revision.
         """
         if not self.may_record_attendance(by):
             raise ActionRefused(
@@ -846,7 +851,8 @@ class ConveningPage(PlainTextPageMixin, Page):
                 raise ActionRefused(
                     "Attendance and minutes are recorded once the convening has started."
                 )
-            if fresh.live_revision_id != self.live_revision_id:
+            seen = self.live_revision_id if seen_revision is None else seen_revision
+            if fresh.live_revision_id != seen:
                 raise ActionRefused(
                     "Someone else has just updated this convening; nothing was changed. "
                     "Please look again before saving."

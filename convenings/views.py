@@ -127,12 +127,12 @@ def convening_attendance(request, table: str, convening: str):
         return facilitators_only(request, page.round_table)
     form = AttendanceForm(request.POST or None, convening=page)
     if request.method == "POST" and form.is_valid():
-        if form.cleaned_data["seen_revision"] is not None:
-            # Act on the version the person saw (see ConveningPage.record_attendance).
-            page.live_revision_id = form.cleaned_data["seen_revision"]
         try:
             page.record_attendance(
-                by=request.user, rows=form.rows(), minutes=form.changed_minutes()
+                by=request.user,
+                rows=form.rows(),
+                minutes=form.changed_minutes(),
+                seen_revision=form.cleaned_data["seen_revision"],
             )
         except ActionRefused as refusal:
             form.add_error(None, str(refusal))

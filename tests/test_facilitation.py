@@ -656,6 +656,29 @@ def test_a_change_made_meanwhile_is_not_overwritten(client, facilitator, public_
     assert held.attendance.get().people == 8
 
 
+def test_the_revision_the_person_saw_is_an_argument_of_the_model(facilitator, public_table, held):
+    organization = public_table.member_organizations.get()
+    seen = held.live_revision_id
+    ConveningPage.objects.get(pk=held.pk).record_attendance(
+        by=facilitator, rows=[(organization, 8)]
+    )
+    current = ConveningPage.objects.get(pk=held.pk)  # loaded after the change, as a view does
+    with pytest.raises(ActionRefused, match="Someone else has just updated this convening"):
+        current.record_attendance(by=facilitator, rows=[(organization, 2)], seen_revision=seen)
+    assert held.attendance.get().people == 8
+    current.record_attendance(
+        by=facilitator, rows=[(organization, 2)], seen_revision=current.live_revision_id
+    )
+    assert held.attendance.get().people == 2
+
+
+def test_the_attendance_form_has_no_label_for_the_hidden_seen_revision(client, facilitator, held):
+    client.force_login(facilitator)
+    body = client.get(attendance_url(held)).content.decode()
+    assert f'name="seen_revision" value="{held.live_revision_id}"' in body
+    assert "Seen revision" not in body
+
+
 def test_an_unpublished_draft_in_the_admin_is_not_thrown_away(facilitator, held):
     draft = ConveningPage.objects.get(pk=held.pk)
     draft.title = "Winter convening (draft rename)"
