@@ -51,7 +51,7 @@ class RegistrationForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = ConveningPage.organizations_of(user)
+        self.fields["organization"].queryset = Organization.objects.of(user)
 
     def clean(self):
         cleaned = super().clean()
@@ -133,7 +133,7 @@ class NeedForm(forms.ModelForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        organizations = ConveningPage.organizations_of(user)
+        organizations = Organization.objects.of(user)
         self.fields["organization"].queryset = organizations
         if not self.instance.pk and len(organizations[:2]) == 1:
             self.fields["organization"].initial = organizations.first()  # the only choice
@@ -221,8 +221,7 @@ class NeedForm(forms.ModelForm):
         if (
             cleaned.get("visibility") == Need.Visibility.MEMBERS
             and table
-            and not table.is_member(self.user)
-            and not table.is_facilitator(self.user)
+            and not table.may_post_members_only(self.user)
         ):
             self.add_error(
                 "visibility", "You can only post members-only needs to a table you belong to."
@@ -264,7 +263,7 @@ class CorroborationForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = ConveningPage.organizations_of(user)
+        self.fields["organization"].queryset = Organization.objects.of(user)
 
 
 class WallClockDateTimeField(DateTimeInRangeField):

@@ -112,6 +112,29 @@ class Community(index.Indexed, models.Model):
         return self.name
 
 
+class OrganizationQuerySet(models.QuerySet):
+    """Organizations, and the people who belong to them or speak for them."""
+
+    def of(self, user):
+        """Filters the QuerySet to the organizations this person belongs to (none for visitors).
+
+        The organizations a person may register, post, corroborate or attend for.
+        """
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(memberships__user=user)
+
+    def represented_by(self, user):
+        """Filters the QuerySet to the organizations this person may speak for.
+
+        A member who ``can_represent`` an organization endorses on its behalf
+        and, for a government one, records its decisions.
+        """
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(memberships__user=user, memberships__can_represent=True)
+
+
 class Organization(index.Indexed, models.Model):
     """An organization that takes part: a provider, a peer group, a council, a funder."""
 
@@ -155,16 +178,13 @@ class Organization(index.Indexed, models.Model):
         index.FilterField("peer_led"),
     ]
 
+    objects = OrganizationQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def is_government(self) -> bool:
-        """Whether its members are councillors or officials (DESIGN §2)."""
-        return self.kind in {self.Kind.MUNICIPAL, self.Kind.PROVINCIAL}
 
 
 class Membership(models.Model):
@@ -353,6 +373,10 @@ class RoundTablePage(PlainTextPageMixin, Page):
             return True
         return self.roles.filter(user=user, role=RoundTableRole.Role.FACILITATOR).exists()
 
+    def may_post_members_only(self, user) -> bool:
+        """Whether this person may post a need only the table's people see: its people do."""
+        return self.is_member(user) or self.is_facilitator(user)
+
     def may_schedule_convening(self, user) -> bool:
         """Facilitators, and anyone Wagtail lets add and publish pages under this table."""
         if not user.is_authenticated:
@@ -461,6 +485,20 @@ class RoundTableRole(models.Model):
         return f"{self.user} — {self.get_role_display()} of {self.round_table}"
 
 
+class TablePageMixin:
+    """For the pages under a round table (convenings, recommendations), kept in ``round_table``."""
+
+    def is_facilitated_by(self, user) -> bool:
+        """Whether this person facilitates the page's round table, asked once per person.
+
+        Administrators count as facilitators (``RoundTablePage.is_facilitator``).
+        """
+        answers = self.__dict__.setdefault("_facilitated_by", {})
+        if user.pk not in answers:
+            answers[user.pk] = bool(self.round_table and self.round_table.is_facilitator(user))
+        return answers[user.pk]
+
+
 class ConveningQuerySet(VisiblePageQuerySet):
     """Convening pages, with the time filters every listing uses."""
 
@@ -499,7 +537,7 @@ class ConveningQuerySet(VisiblePageQuerySet):
         return self.annotate(registered_count=Coalesce(Subquery(active), 0))
 
 
-class ConveningPage(PlainTextPageMixin, Page):
+class ConveningPage(TablePageMixin, PlainTextPageMixin, Page):
     """One meeting of a round table (DESIGN §4.2)."""
 
     class Format(models.TextChoices):
@@ -706,8 +744,8 @@ class ConveningPage(PlainTextPageMixin, Page):
             return None
         return max(self.capacity - registered_count, 0)
 
-    def can_see_meeting_details(self, user) -> bool:
-        """The address and link: for the table's facilitators, and active registrations (§9).
+    def may_see_meeting_details(self, user) -> bool:
+        """The address and link: for the table's facilitators, and active registrations.
 
         Only while the person may still register: someone who has left the
         table's organizations stops seeing them at once, registered or not.
@@ -716,7 +754,7 @@ class ConveningPage(PlainTextPageMixin, Page):
         """
         if not user.is_authenticated:
             return False
-        if self.round_table and self.round_table.is_facilitator(user):
+        if self.is_facilitated_by(user):
             return True
         return self.may_register(user) and self.registrations.active().filter(user=user).exists()
 
@@ -815,7 +853,7 @@ class ConveningPage(PlainTextPageMixin, Page):
         """The table's facilitators, and anyone Wagtail lets edit and publish this page."""
         if not user.is_authenticated:
             return False
-        if self.round_table and self.round_table.is_facilitator(user):
+        if self.is_facilitated_by(user):
             return True
         permissions = self.permissions_for_user(user)
         return permissions.can_edit() and permissions.can_publish()
@@ -931,13 +969,6 @@ class ConveningPage(PlainTextPageMixin, Page):
             ),
         }
 
-    @staticmethod
-    def organizations_of(user):
-        """The organizations a person may attend for."""
-        if not user.is_authenticated:
-            return Organization.objects.none()
-        return Organization.objects.filter(memberships__user=user)
-
     def who_came(self) -> list["AttendanceLine"]:
         """The public "who came" list: each organization as it asked to be listed.
 
@@ -988,7 +1019,7 @@ class ConveningPage(PlainTextPageMixin, Page):
             registered_count=registered_count,
             places_left=self.places_left(registered_count),
             registration=registration,
-            show_meeting_details=self.can_see_meeting_details(user),
+            show_meeting_details=self.may_see_meeting_details(user),
             may_register=may_register,
             registration_refusal=(
                 self.registration_refusal(user)
@@ -1004,7 +1035,7 @@ class ConveningPage(PlainTextPageMixin, Page):
                 else None
             ),
             may_record_attendance=self.may_record_attendance(user),
-            user_organizations=self.organizations_of(user),
+            user_organizations=Organization.objects.of(user),
             attendance=self.who_came(),
             needs_raised=Need.objects.visible_to(user).filter(convening=self).for_listing(),
             **self.visible_agenda_links(user),
@@ -1566,7 +1597,7 @@ class Need(index.Indexed, models.Model):
         """Whether this person posted the need (only they choose how it is credited)."""
         return user.is_authenticated and self.posted_by_id == user.pk
 
-    def can_edit(self, user) -> bool:
+    def may_edit(self, user) -> bool:
         """The poster and the facilitators of its round table (or its community's tables)."""
         if not user.is_authenticated:
             return False

@@ -20,7 +20,7 @@ from convenings.forms import (
     NeedForm,
     RegistrationForm,
 )
-from convenings.models import ConveningPage, Need, RoundTablePage
+from convenings.models import ConveningPage, Need, Organization, RoundTablePage
 
 
 def round_table_calendar(request, table: str):
@@ -174,14 +174,14 @@ def need_detail(request, pk: int):
     need = visible_need(request, pk)
     corroborations = need.corroborations.select_related("organization")
     counted = {c.organization_id for c in corroborations}
-    my_organizations = list(ConveningPage.organizations_of(request.user))
+    my_organizations = list(Organization.objects.of(request.user))
     return render(
         request,
         "convenings/need_detail.html",
         {
             "need": need,
             "corroborations": corroborations,
-            "can_edit": need.can_edit(request.user),
+            "may_edit": need.may_edit(request.user),
             "may_corroborate": [
                 o for o in my_organizations if o.pk not in counted and o.pk != need.organization_id
             ],
@@ -230,7 +230,7 @@ def safety(form: NeedForm) -> dict:
 def need_edit(request, pk: int):
     """/needs/<id>/edit/: the poster and facilitators edit and change status."""
     need = visible_need(request, pk)
-    if not need.can_edit(request.user):
+    if not need.may_edit(request.user):
         raise Http404
     form = NeedEditForm(request.POST or None, instance=need, user=request.user)
     if request.method == "POST" and form.is_valid() and not form.needs_safety_prompt():

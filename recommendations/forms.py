@@ -10,13 +10,6 @@ from convenings.models import ConveningPage, Organization
 from recommendations.stages import STAGE_ACTIONS, FundingStatus, Stage, StageAction
 
 
-def representable_organizations(user):
-    """The organizations this person may speak for."""
-    if not user.is_authenticated:
-        return Organization.objects.none()
-    return Organization.objects.filter(memberships__user=user, memberships__can_represent=True)
-
-
 class EndorsementForm(forms.Form):
     """Endorse on behalf of an organization you represent."""
 
@@ -29,7 +22,7 @@ class EndorsementForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = representable_organizations(user)
+        self.fields["organization"].queryset = Organization.objects.represented_by(user)
 
 
 class WithdrawEndorsementForm(forms.Form):
@@ -37,7 +30,7 @@ class WithdrawEndorsementForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = representable_organizations(user)
+        self.fields["organization"].queryset = Organization.objects.represented_by(user)
 
 
 class StageForm(forms.Form):

@@ -33,14 +33,10 @@ from convenings.models import (
     Need,
     Organization,
     RoundTablePage,
+    TablePageMixin,
     TaggedNeed,
 )
-from recommendations.forms import (
-    EndorsementForm,
-    FundingForm,
-    StageForm,
-    representable_organizations,
-)
+from recommendations.forms import EndorsementForm, FundingForm, StageForm
 from recommendations.panels import FollowThroughPanel, RecommendationPageForm
 from recommendations.stages import (
     DECISION_MAKER_BODIES,
@@ -146,7 +142,7 @@ class RecommendationQuerySet(VisiblePageQuerySet):
         return {stage: items for stage, items in groups.items() if items}
 
 
-class RecommendationPage(PlainTextPageMixin, Page):
+class RecommendationPage(TablePageMixin, PlainTextPageMixin, Page):
     """A local solution on its way to a decision and to funding.
 
     Its stage changes only through the transition methods below, each of which
@@ -426,7 +422,7 @@ class RecommendationPage(PlainTextPageMixin, Page):
         is_facilitator = self.is_facilitated_by(user)
         endorsements = list(self.endorsements.select_related("organization"))
         endorsed_ids = {e.organization_id for e in endorsements}
-        representable = list(representable_organizations(user))
+        representable = list(Organization.objects.represented_by(user))
         context.update(
             round_table=self.round_table,
             checklist=self.clarity_checklist(),
@@ -502,21 +498,14 @@ class RecommendationPage(PlainTextPageMixin, Page):
         if user.pk not in answers:
             answers[user.pk] = self.is_facilitated_by(user) or (
                 # One query whatever the decision-maker: none speak for a non-government one.
-                user.memberships.filter(can_represent=True)
+                Organization.objects.represented_by(user)
                 .filter(
-                    Q(organization__in=self.decision_makers())
+                    Q(pk__in=self.decision_makers())
                     if self.decision_maker in DECISION_MAKER_BODIES
                     else Q(pk__isnull=True)
                 )
                 .exists()
             )
-        return answers[user.pk]
-
-    def is_facilitated_by(self, user) -> bool:
-        """Whether this person facilitates the recommendation's table, asked once per person."""
-        answers = self.__dict__.setdefault("_facilitated_by", {})
-        if user.pk not in answers:
-            answers[user.pk] = bool(self.round_table and self.round_table.is_facilitator(user))
         return answers[user.pk]
 
     def decision_refusal(self) -> str:
@@ -838,7 +827,7 @@ class RecommendationPage(PlainTextPageMixin, Page):
 
     def endorse(self, *, by, organization: Organization, statement: str) -> "Endorsement":
         """An organization's representative endorses it on the organization's behalf."""
-        if not by.memberships.filter(organization=organization, can_represent=True).exists():
+        if not Organization.objects.represented_by(by).filter(pk=organization.pk).exists():
             raise ActionRefused(
                 f"Only someone who can represent {organization} can endorse for it."
             )
@@ -861,7 +850,7 @@ class RecommendationPage(PlainTextPageMixin, Page):
 
     def withdraw_endorsement(self, *, by, organization: Organization) -> None:
         """Take an endorsement back; only before the recommendation is submitted."""
-        if not by.memberships.filter(organization=organization, can_represent=True).exists():
+        if not Organization.objects.represented_by(by).filter(pk=organization.pk).exists():
             raise ActionRefused(
                 f"Only someone who can represent {organization} can withdraw for it."
             )
