@@ -7,6 +7,7 @@ from commontable.core.dates import DateInRangeField
 from commontable.core.plain_text import PlainLineFormField, PlainTextFormField, PlainURLFormField
 from convenings.forms import PageChoiceField
 from convenings.models import ConveningPage, Organization
+from recommendations.following import FollowFrequency, FollowKind
 from recommendations.stages import STAGE_ACTIONS, FundingStatus, Stage, StageAction
 
 
@@ -104,17 +105,9 @@ class FundingForm(forms.Form):
 class FollowForm(forms.Form):
     """Follow one thing: the kind, which one, and how often to hear."""
 
-    kind = forms.ChoiceField(
-        choices=[
-            ("recommendation", "Recommendation"),
-            ("round_table", "Round table"),
-            ("community", "Community"),
-            ("tag", "Tag"),
-        ]
-    )
+    kind = forms.ChoiceField(choices=FollowKind.choices)
     target = forms.CharField(max_length=200, help_text="The id, or the slug for a tag.")
     frequency = forms.ChoiceField(
-        choices=[("immediate", "Email me each time"), ("weekly", "A weekly digest")],
-        initial="immediate",
+        choices=FollowFrequency.choices, initial=FollowFrequency.IMMEDIATE
     )
     next = forms.CharField(max_length=500, required=False)

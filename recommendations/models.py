@@ -1,7 +1,9 @@
 """Recommendations: clarity, endorsements, stages and funding (DESIGN §4.4, §4.5)."""
 
+import operator
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import reduce
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -28,6 +30,7 @@ from commontable.core.plain_text import (
 from commontable.core.search import search_terms
 from commontable.core.visibility import VisiblePageManager, VisiblePageQuerySet
 from convenings.models import (
+    Community,
     ConveningPage,
     Corroboration,
     Need,
@@ -36,6 +39,7 @@ from convenings.models import (
     TablePageMixin,
     TaggedNeed,
 )
+from recommendations.following import FollowFrequency, FollowKind
 from recommendations.forms import EndorsementForm, FundingForm, StageForm
 from recommendations.panels import FollowThroughPanel, RecommendationPageForm
 from recommendations.stages import (
@@ -984,22 +988,35 @@ class FollowQuerySet(models.QuerySet):
         )
         return Tag.objects.filter(Exists(on_visible_need) | Exists(on_visible_recommendation))
 
+    @staticmethod
+    def followable(user, kind: str):
+        """What this person may follow of one kind (a ``FollowKind``): what they may see.
+
+        Every community; the recommendations and round tables they may see;
+        the tags on things they may see (``tags_visible_to``).
+        """
+        return {
+            FollowKind.RECOMMENDATION: RecommendationPage.objects.visible_to(user),
+            FollowKind.ROUND_TABLE: RoundTablePage.objects.visible_to(user),
+            FollowKind.COMMUNITY: Community.objects.all(),
+            FollowKind.TAG: FollowQuerySet.tags_visible_to(user),
+        }[kind]
+
     def with_availability(self, user):
-        """Annotate ``available``: whether ``user`` may still see what each follow names.
+        """Annotate ``available``: whether ``user`` may still follow what each follow names.
 
         A follow outlives its person's access to what it names (they can still
         stop it); a page or a tag is named only while they may see it.
         """
-        visible_pages = VisiblePageQuerySet(Page).visible_to(user).values("pk")
         return self.annotate(
             available=Case(
-                When(Q(kind=Follow.Kind.COMMUNITY), then=Value(True)),
-                When(
-                    Q(recommendation__in=visible_pages)
-                    | Q(round_table__in=visible_pages)
-                    | Q(tag__in=self.tags_visible_to(user).values("pk")),
-                    then=Value(True),
-                ),
+                *[
+                    When(
+                        Q(kind=kind, **{f"{kind}__in": self.followable(user, kind).values("pk")}),
+                        then=Value(True),
+                    )
+                    for kind in FollowKind
+                ],
                 default=Value(False),
                 output_field=models.BooleanField(),
             )
@@ -1009,15 +1026,8 @@ class FollowQuerySet(models.QuerySet):
 class Follow(models.Model):
     """A person following a recommendation, a round table, a community or a tag."""
 
-    class Kind(models.TextChoices):
-        RECOMMENDATION = "recommendation", "Recommendation"
-        ROUND_TABLE = "round_table", "Round table"
-        COMMUNITY = "community", "Community"
-        TAG = "tag", "Tag"
-
-    class Frequency(models.TextChoices):
-        IMMEDIATE = "immediate", "Email me each time"
-        WEEKLY = "weekly", "A weekly digest"
+    Kind = FollowKind
+    Frequency = FollowFrequency
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
@@ -1044,24 +1054,20 @@ class Follow(models.Model):
 
     class Meta:
         ordering = ["kind", "created_at"]
+        # Each kind's value is the name of the field that holds what it follows.
         constraints = [
             *[
                 models.UniqueConstraint(
-                    fields=["user", field], condition=Q(kind=kind), name=f"one_follow_per_{kind}"
+                    fields=["user", kind.value],
+                    condition=Q(kind=kind.value),
+                    name=f"one_follow_per_{kind.value}",
                 )
-                for kind, field in [
-                    ("recommendation", "recommendation"),
-                    ("round_table", "round_table"),
-                    ("community", "community"),
-                    ("tag", "tag"),
-                ]
+                for kind in FollowKind
             ],
             models.CheckConstraint(
-                condition=(
-                    Q(kind="recommendation", recommendation__isnull=False)
-                    | Q(kind="round_table", round_table__isnull=False)
-                    | Q(kind="community", community__isnull=False)
-                    | Q(kind="tag", tag__isnull=False)
+                condition=reduce(
+                    operator.or_,
+                    (Q(kind=kind.value, **{f"{kind.value}__isnull": False}) for kind in FollowKind),
                 ),
                 name="follow_names_its_target",
             ),
@@ -1072,13 +1078,8 @@ class Follow(models.Model):
 
     @property
     def target(self):
-        """The thing followed."""
-        return {
-            self.Kind.RECOMMENDATION: self.recommendation,
-            self.Kind.ROUND_TABLE: self.round_table,
-            self.Kind.COMMUNITY: self.community,
-            self.Kind.TAG: self.tag,
-        }[self.kind]
+        """The thing followed: the field its kind names."""
+        return getattr(self, self.kind)
 
 
 class Notification(models.Model):

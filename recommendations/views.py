@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST
 
 from commontable.core.errors import ActionRefused
 from commontable.core.pagination import paginate
-from convenings.models import Community, RoundTablePage
 from recommendations.filters import RecommendationFilter
 from recommendations.forms import (
     EndorsementForm,
@@ -244,16 +243,13 @@ def follow_target(user, kind: str, target: str):
     A hidden thing and a missing one both give None, so the answer is the same
     ("nothing by that name").
     """
-    if kind == "tag":
-        return Follow.objects.tags_visible_to(user).filter(slug=target).first()
+    followable = Follow.objects.followable(user, kind)
+    if kind == Follow.Kind.TAG:
+        return followable.filter(slug=target).first()
     # Only an id: digits, and no more than any id can be (SQLite cannot compare more).
     if not target.isdecimal() or not target.isascii() or int(target) > 2**63 - 1:
         return None
-    if kind == "recommendation":
-        return RecommendationPage.objects.visible_to(user).filter(pk=target).first()
-    if kind == "round_table":
-        return RoundTablePage.objects.visible_to(user).filter(pk=target).first()
-    return Community.objects.filter(pk=target).first()
+    return followable.filter(pk=target).first()
 
 
 @require_POST

@@ -233,3 +233,19 @@ def test_facilitators_are_reminded_of_stale_recommendations(recommendation, faci
     assert message.to == [facilitator.email]
     assert "Overnight drop-in" in message.body
     assert "Fresh idea" not in message.body
+
+
+def test_the_follow_button_offers_every_frequency_in_the_follows_pages_words(
+    client, member, public_table
+):
+    client.force_login(member)
+    body = client.get(public_table.url).content.decode()
+
+    offered = [
+        f'<option value="{value}">{label}</option>' for value, label in Follow.Frequency.choices
+    ]
+    assert offered == [
+        '<option value="immediate">Email me each time</option>',
+        '<option value="weekly">A weekly digest</option>',
+    ]
+    assert all(option in body for option in offered)
