@@ -120,23 +120,24 @@ def test_a_facilitator_at_draft_is_offered_propose_and_withdraw_only(recommendat
     assert offered(recommendation, facilitator) == ["propose", "withdraw"]
 
 
-@pytest.mark.parametrize("stage", list(Stage))
 def test_a_councillor_is_offered_only_the_decisions_and_only_while_one_is_awaited(
-    recommendation, councillor, stage
+    recommendation, councillor
 ):
-    at_stage(recommendation, stage)
-    expected = ["adopted", "declined", "deferred"] if stage in {"submitted", "deferred"} else []
-    assert offered(recommendation, councillor) == expected
+    for stage in Stage:
+        at_stage(recommendation, stage)
+        awaited = stage in {"submitted", "deferred"}
+        expected = ["adopted", "declined", "deferred"] if awaited else []
+        assert offered(recommendation, councillor) == expected, stage
 
 
-@pytest.mark.parametrize("stage", list(Stage))
 def test_a_facilitator_is_offered_exactly_the_moves_the_table_allows_from_the_stage(
-    recommendation, facilitator, stage
+    recommendation, facilitator
 ):
-    at_stage(recommendation, stage)
-    assert offered(recommendation, facilitator) == [
-        name for name in STAGE_FORM_ACTIONS if (stage, name) in INSIDE_THE_TABLE
-    ]
+    for stage in Stage:
+        at_stage(recommendation, stage)
+        assert offered(recommendation, facilitator) == [
+            name for name in STAGE_FORM_ACTIONS if (stage, name) in INSIDE_THE_TABLE
+        ], stage
 
 
 @pytest.mark.parametrize("person", ["member", "outsider"])
@@ -209,22 +210,27 @@ def test_the_stage_page_has_no_label_for_the_hidden_seen_stage(client, recommend
 # Moves outside the table are refused, and change nothing ---------------------------------
 
 
-@pytest.mark.parametrize(("stage", "name"), OUTSIDE_THE_TABLE)
 def test_every_move_not_in_the_table_is_refused_and_changes_nothing(
-    recommendation, facilitator, past_convening, stage, name
+    recommendation, facilitator, past_convening
 ):
-    at_stage(recommendation, stage)
-    moved_at = recommendation.stage_changed_at
+    # One recommendation for every pair: a refused move leaves it as it was.
     notifications = Notification.objects.count()
-    expected = (
-        f"Cannot move from {Stage(stage).label.lower()} to {STAGE_ACTIONS[name].to.label.lower()}"
-    )
-    with pytest.raises(ActionRefused, match=f"^{expected}"):
-        take(recommendation, name, facilitator, past_convening)
-    fresh = RecommendationPage.objects.get(pk=recommendation.pk)
-    assert (fresh.stage, fresh.stage_changed_at) == (stage, moved_at)
-    assert fresh.decision_link == "" and fresh.implementation_account == ""
-    assert fresh.endorsed_at_convening is None
+    assert len(OUTSIDE_THE_TABLE) > 50
+    for stage, name in OUTSIDE_THE_TABLE:
+        at_stage(recommendation, stage)
+        moved_at = recommendation.stage_changed_at
+        expected = f"Cannot move from {Stage(stage).label.lower()} to "
+        expected += f"{STAGE_ACTIONS[name].to.label.lower()}"
+        try:
+            take(recommendation, name, facilitator, past_convening)
+        except ActionRefused as refusal:
+            assert str(refusal).startswith(expected), (stage, name, str(refusal))
+        else:
+            pytest.fail(f"{name} from {stage} was not refused")
+        fresh = RecommendationPage.objects.get(pk=recommendation.pk)
+        assert (fresh.stage, fresh.stage_changed_at) == (stage, moved_at), (stage, name)
+        assert fresh.decision_link == "" and fresh.implementation_account == "", (stage, name)
+        assert fresh.endorsed_at_convening is None, (stage, name)
     assert not StageChange.objects.exists()
     assert Notification.objects.count() == notifications
 
