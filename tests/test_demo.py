@@ -9,6 +9,7 @@ import io
 import logging
 import re
 from collections import Counter
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -18,6 +19,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from commontable.devtools.demo import DEMO_ACCOUNTS
+from commontable.devtools.demo_content import RECOMMENDATIONS
 from commontable.models import User
 from convenings.models import (
     Community,
@@ -36,7 +38,13 @@ from recommendations.models import (
     RecommendationPage,
     StageChange,
 )
-from recommendations.stages import DECISION_MAKER_BODIES, DECISIONS
+from recommendations.stages import (
+    DECISION_MAKER_BODIES,
+    DECISIONS,
+    STAGE_ACTIONS,
+    Stage,
+    path_to,
+)
 from tests.factories import totp_code
 
 pytestmark = pytest.mark.django_db
@@ -403,3 +411,23 @@ def test_decisions_are_recorded_by_the_decision_makers_own_people(demo):
         Q(recommendation__decision_maker="municipal_council")
         & Q(recommendation__round_table__community__slug="prince-george")
     ).exists()
+
+
+@pytest.mark.parametrize("spec", RECOMMENDATIONS, ids=[spec["slug"] for spec in RECOMMENDATIONS])
+def test_each_demo_history_is_a_path_of_the_stage_table(spec):
+    """The demo restates no stage rule: each history is the table's own shortest path.
+
+    Later funding lines after the first (which moves an adopted recommendation to
+    funded) add to the ledger without moving it, so they are not moves.
+    """
+    costs_nothing = Decimal(spec["cost_estimate"] or "-1") == 0
+    moves = [step[0] for step in spec["history"]]
+    moves = [m for i, m in enumerate(moves) if not (m == "fund" and "fund" in moves[:i])]
+    stage = Stage.DRAFT
+    for name in moves:
+        action = STAGE_ACTIONS[name]
+        assert action.starts_from(stage, costs_nothing=costs_nothing), (name, stage)
+        stage = action.to
+    via = Stage.DEFERRED if "deferred" in moves and stage != Stage.DEFERRED else None
+    expected = path_to(stage, via=via, costs_nothing=costs_nothing)
+    assert moves == [action.name for action in expected]
