@@ -31,6 +31,7 @@ from wagtail.models import (
 from wagtail.search import index
 from wagtail.search.backends import get_search_backend
 
+from commontable.core.addresses import OwnAddressPageMixin, address_refusal
 from commontable.core.dates import validate_in_range
 from commontable.core.errors import ActionRefused
 from commontable.core.plain_text import (
@@ -43,6 +44,17 @@ from commontable.core.plain_text import (
 from commontable.core.search import search_terms
 from commontable.core.visibility import VisiblePageManager, VisiblePageQuerySet, user_group_ids
 from convenings.blocks import AgendaBlock
+
+# The round tables' index page lives at /round-tables/, and the site's own
+# views for tables, convenings and recommendations (calendars, feeds,
+# scheduling, registration, attendance, stage changes, briefs) are URL
+# patterns under the same prefix, in convenings/urls.py and
+# recommendations/urls.py. They are Django views rather than
+# RoutablePageMixin routes because templates, emails, the API and the page
+# cache reverse them by name, and each view checks what the person may see
+# itself. So the index page keeps this slug, and no page may take an
+# address those patterns answer (OwnAddressPageMixin).
+ROUND_TABLES_SLUG = "round-tables"
 
 # British Columbia keeps several clocks: most of the province is on Pacific
 # time, but the North East (Dawson Creek, Fort St. John, Fort Nelson) and
@@ -214,8 +226,8 @@ class Membership(models.Model):
         return f"{self.user} — {self.organization}"
 
 
-class RoundTableIndexPage(PlainTextPageMixin, Page):
-    """The parent of every round table, at /round-tables/."""
+class RoundTableIndexPage(OwnAddressPageMixin, PlainTextPageMixin, Page):
+    """The parent of every round table, at /round-tables/ (``ROUND_TABLES_SLUG``)."""
 
     introduction = RichTextField(blank=True, features=["bold", "italic", "link"])
 
@@ -223,8 +235,25 @@ class RoundTableIndexPage(PlainTextPageMixin, Page):
     parent_page_types = ["commontable.HomePage"]
     subpage_types = ["convenings.RoundTablePage"]
     max_count = 1
+    # The round tables' own routes answer beneath this page's address.
+    site_routes_beneath = True
 
     objects = VisiblePageManager()
+
+    def clean(self):
+        """The page keeps its address: the round tables' own routes are found under it."""
+        errors = {}
+        try:
+            super().clean()
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if self.slug != ROUND_TABLES_SLUG:
+            errors.setdefault("slug", []).append(
+                f"The round tables' page keeps the address /{ROUND_TABLES_SLUG}/: each "
+                "table's calendar, feed and scheduling form are found under it."
+            )
+        if errors:
+            raise ValidationError(errors)
 
     def get_context(self, request, *args, **kwargs):
         """List the round tables this visitor may see, by community."""
@@ -238,7 +267,7 @@ class RoundTableIndexPage(PlainTextPageMixin, Page):
         return context
 
 
-class RoundTablePage(PlainTextPageMixin, Page):
+class RoundTablePage(OwnAddressPageMixin, PlainTextPageMixin, Page):
     """One community's standing round table (DESIGN §4.1).
 
     A members-only table is a private section: a Wagtail view restriction
@@ -418,18 +447,17 @@ class RoundTablePage(PlainTextPageMixin, Page):
                 raise refusal_from(error, ConveningPage) from error
         return ConveningPage.objects.get(pk=convening.pk)
 
-    # Addresses the site's own routes use under a table (the Atom feed).
-    RESERVED_CHILD_SLUGS = frozenset({"feed"})
-
     def free_child_slug(self, title: str) -> str:
-        """A web address for a new page here: from the title, with -2, -3… when taken."""
+        """A web address for a new page here: from the title, with -2, -3… when taken.
+
+        Taken by a page here, or by the site's own views (``address_refusal``).
+        """
         base = slugify(title)[:80].strip("-") or "convening"
         taken = set(
             self.get_children().filter(slug__startswith=base).values_list("slug", flat=True)
         )
-        taken |= self.RESERVED_CHILD_SLUGS
         slug, suffix = base, 1
-        while slug in taken:
+        while slug in taken or address_refusal(self, slug):
             suffix += 1
             slug = f"{base}-{suffix}"
         return slug
@@ -537,7 +565,7 @@ class ConveningQuerySet(VisiblePageQuerySet):
         return self.annotate(registered_count=Coalesce(Subquery(active), 0))
 
 
-class ConveningPage(TablePageMixin, PlainTextPageMixin, Page):
+class ConveningPage(TablePageMixin, OwnAddressPageMixin, PlainTextPageMixin, Page):
     """One meeting of a round table (DESIGN §4.2)."""
 
     class Format(models.TextChoices):

@@ -19,6 +19,7 @@ from wagtail.models import Page
 from wagtail.search import index
 from wagtail.search.backends import get_search_backend
 
+from commontable.core.addresses import OwnAddressPageMixin
 from commontable.core.dates import validate_in_range
 from commontable.core.errors import ActionRefused
 from commontable.core.plain_text import (
@@ -146,7 +147,7 @@ class RecommendationQuerySet(VisiblePageQuerySet):
         return {stage: items for stage, items in groups.items() if items}
 
 
-class RecommendationPage(TablePageMixin, PlainTextPageMixin, Page):
+class RecommendationPage(TablePageMixin, OwnAddressPageMixin, PlainTextPageMixin, Page):
     """A local solution on its way to a decision and to funding.
 
     Its stage changes only through the transition methods below, each of which

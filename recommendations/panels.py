@@ -1,12 +1,12 @@
 """The recommendation editor: its form and a panel showing the follow-through."""
 
-from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import Panel
 
+from commontable.core.addresses import OwnAddressPageForm
 from convenings.models import Need
 
 
-class RecommendationPageForm(WagtailAdminPageForm):
+class RecommendationPageForm(OwnAddressPageForm):
     """Editors choose among the needs they may see (plus those already linked)."""
 
     def __init__(self, *args, **kwargs):

@@ -1,8 +1,12 @@
 from django.urls import path
 
+from convenings.models import ROUND_TABLES_SLUG
 from recommendations import feeds, views
 
-prefix = "round-tables/<slug:table>/<slug:recommendation>/"
+# A round table's and a recommendation's own views, under their pages'
+# addresses (why they are views and not page routes: see ROUND_TABLES_SLUG).
+table = f"{ROUND_TABLES_SLUG}/<slug:table>/"
+prefix = table + "<slug:recommendation>/"
 
 urlpatterns = [
     path("follows/", views.follows, name="follows"),
@@ -15,7 +19,7 @@ urlpatterns = [
     path(
         "recommendations/brief/", views.recommendation_list_brief, name="recommendation_list_brief"
     ),
-    path("round-tables/<slug:table>/feed/", feeds.RoundTableFeed(), name="round_table_feed"),
+    path(table + "feed/", feeds.RoundTableFeed(), name="round_table_feed"),
     path("communities/<slug:slug>/feed/", feeds.CommunityFeed(), name="community_feed"),
     path(prefix + "brief/", views.recommendation_brief, name="recommendation_brief"),
     path(prefix + "endorse/", views.endorse, name="recommendation_endorse"),

@@ -4,12 +4,13 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from commontable.core.addresses import OwnAddressPageMixin
 from commontable.core.visibility import VisiblePageManager
 from convenings.models import Community, ConveningPage, Need
 from recommendations.models import RecommendationPage
 
 
-class HomePage(Page):
+class HomePage(OwnAddressPageMixin, Page):
     """The site's front page: communities, upcoming convenings and recent movement."""
 
     introduction = RichTextField(
