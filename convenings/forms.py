@@ -86,7 +86,7 @@ class AttributionSelect(forms.RadioSelect):
 
 
 class NeedForm(forms.ModelForm):
-    """Post a need for one of your organizations (DESIGN §4.3).
+    """Post a need for one of your organizations.
 
     Two safety rules run here. An anonymous credit is offered only where it
     hides the organization (``Need.attribution_refusal``). A need whose words
@@ -282,7 +282,7 @@ class WallClockDateTimeField(DateTimeInRangeField):
 
 
 class ConveningForm(forms.ModelForm):
-    """A facilitator schedules a convening from the site (DESIGN §4.2, §5)."""
+    """A facilitator schedules a convening from the site."""
 
     starts_at = WallClockDateTimeField(
         label="Starts", help_text="Date and time, in the convening's time zone (below)."
@@ -341,7 +341,7 @@ class ConveningForm(forms.ModelForm):
 
 
 class AttendanceForm(forms.Form):
-    """Who came to a convening, counted by organization, and its minutes (DESIGN §4.2).
+    """Who came to a convening, counted by organization, and its minutes.
 
     One number per organization sitting at the table (and any already
     counted or registered), one for people without an organization, and one

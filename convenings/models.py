@@ -268,7 +268,7 @@ class RoundTableIndexPage(OwnAddressPageMixin, PlainTextPageMixin, Page):
 
 
 class RoundTablePage(OwnAddressPageMixin, PlainTextPageMixin, Page):
-    """One community's standing round table (DESIGN §4.1).
+    """One community's standing round table.
 
     A members-only table is a private section: a Wagtail view restriction
     by group, the group holding everyone with a role on the table and the
@@ -488,7 +488,7 @@ class RoundTablePage(OwnAddressPageMixin, PlainTextPageMixin, Page):
 
 
 class RoundTableRole(models.Model):
-    """A person's role on one round table: facilitator or member (DESIGN §2)."""
+    """A person's role on one round table: facilitator or member."""
 
     class Role(models.TextChoices):
         FACILITATOR = "facilitator", "Facilitator"
@@ -566,7 +566,7 @@ class ConveningQuerySet(VisiblePageQuerySet):
 
 
 class ConveningPage(TablePageMixin, OwnAddressPageMixin, PlainTextPageMixin, Page):
-    """One meeting of a round table (DESIGN §4.2)."""
+    """One meeting of a round table."""
 
     class Format(models.TextChoices):
         IN_PERSON = "in_person", "In person"
@@ -1348,7 +1348,7 @@ class AnonymousCredit(NamedTuple):
 
 
 class Need(index.Indexed, models.Model):
-    """Something a community needs, posted by a member for an organization (DESIGN §4.3)."""
+    """Something a community needs, posted by a member for an organization."""
 
     class Urgency(models.TextChoices):
         ROUTINE = "routine", "Routine"
@@ -1528,7 +1528,7 @@ class Need(index.Indexed, models.Model):
     ) -> Q:
         """A Q on organizations: the others of the credit's kind that share the need's audience.
 
-        The one rule for anonymous credits (DESIGN §9): one is honest only
+        The one rule for anonymous credits: one is honest only
         where this matches at least one organization; otherwise it names the
         poster's organization to anyone who knows who sits at the table.
         """

@@ -3,10 +3,10 @@
 Registered in the site's personal-data registry (``commontable.core.personal_data_registry``)
 when the app loads. Needs and corroborations speak for organizations, so
 deleting an account keeps them for the organization and takes the person's
-name off them (DESIGN §6).
+name off them.
 
-What an export shows follows the one visibility rule, as every page does
-(DESIGN §9): a person keeps their own words and facts (what they wrote, for
+What an export shows follows the one visibility rule, as every page does:
+a person keeps their own words and facts (what they wrote, for
 whom, when they registered or cancelled) but not the context they can no
 longer see. A registration for a convening that has moved out of their sight
 says "a convening you can no longer see", without its title, time or place; a

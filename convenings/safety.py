@@ -7,7 +7,7 @@ describe anyone identifiable, then lets them post as written. A prompt
 shown without need costs one click; one missed can cost someone's safety,
 so the list errs on the side of showing (it matches "substance abuse" and
 "a violent week" too). Peer-run bad-date lines do the reporting; this site
-stores nothing about clients (DESIGN §8).
+stores nothing about clients.
 """
 
 import re

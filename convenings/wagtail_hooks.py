@@ -95,7 +95,7 @@ class RoundTableRoleViewSet(SnippetViewSet):
 
 
 class VisibleNeeds:
-    """Chooser views that offer and return only the needs this editor may see (DESIGN §6).
+    """Chooser views that offer and return only the needs this editor may see.
 
     An agenda item links needs through this chooser; without the rule, a
     facilitator of one table could list another table's members-only needs.

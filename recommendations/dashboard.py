@@ -1,4 +1,4 @@
-"""A community's dashboard: its pipeline, its funding, its needs and its convenings (DESIGN §5).
+"""A community's dashboard: its pipeline, its funding, its needs and its convenings.
 
 The charts are inline SVG drawn on the server: no script, nothing third-party,
 and every figure also given as text in a table. Their geometry is worked out

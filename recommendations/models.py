@@ -1,4 +1,4 @@
-"""Recommendations: clarity, endorsements, stages and funding (DESIGN §4.4, §4.5)."""
+"""Recommendations: clarity, endorsements, stages and funding."""
 
 import operator
 from datetime import date, timedelta
@@ -494,7 +494,7 @@ class RecommendationPage(TablePageMixin, OwnAddressPageMixin, PlainTextPageMixin
 
         A representative is a member who may speak for (``can_represent``)
         one of ``decision_makers()``: a councillor of Prince George speaks for
-        Prince George's council, not for Okanagan's (DESIGN §12). Asked once
+        Prince George's council, not for Okanagan's. Asked once
         per page object and person (the page asks it for several parts).
         """
         if not user.is_authenticated:

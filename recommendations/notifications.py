@@ -1,6 +1,6 @@
 """Who hears about what: follows turn events into notifications, and tasks send them.
 
-Quiet by default (DESIGN §5): a follow sends stage changes, funding and new
+Quiet by default: a follow sends stage changes, funding and new
 convenings only. Each person hears about an event once, whatever they follow,
 and only if they may see the thing it is about. Nothing here sends email in
 the request: immediate notifications are queued as background tasks once the

@@ -3,7 +3,7 @@
 Registered in the site's personal-data registry (``commontable.core.personal_data_registry``)
 when the app loads. Endorsements, stage changes and funding entries are the
 public record of what organizations and tables did, so deleting an account
-keeps them and takes the person's name off them (DESIGN §6); follows and
+keeps them and takes the person's name off them; follows and
 notifications are the person's own and go.
 
 As in ``convenings.personal_data``, an export keeps the person's own words

@@ -19,7 +19,7 @@ from recommendations.notifications import convening_news, recommendation_news
 
 @receiver(page_published, sender=RecommendationPage)
 def mark_linked_needs_addressed(sender, instance, **kwargs):
-    """A need linked to a published recommendation is being addressed (DESIGN §4.3)."""
+    """A need linked to a published recommendation is being addressed."""
     Need.objects.filter(recommendations=instance, status=Need.Status.OPEN).update(
         status=Need.Status.BEING_ADDRESSED
     )

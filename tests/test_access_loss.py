@@ -1,4 +1,4 @@
-"""Losing sight of something ends it everywhere at once (DESIGN §9).
+"""Losing sight of something ends it everywhere at once.
 
 A need's page names its round table and convening only while the reader may
 see them; a person who leaves a table keeps their own words (their needs, in

@@ -1,4 +1,4 @@
-"""Honest anonymity: "a peer-led organization" only where it hides the organization (DESIGN §9).
+"""Honest anonymity: "a peer-led organization" only where it hides the organization.
 
 An anonymous credit names a kind of organization. It hides the poster's
 organization only when another organization of that kind shares the need's

@@ -1,4 +1,4 @@
-"""Bad input gets a clear answer and changes nothing (DESIGN §6).
+"""Bad input gets a clear answer and changes nothing.
 
 Property-based tests (hypothesis) of every form and filter on the site: each
 target gets overlong, empty and blank values, awkward unicode (NUL, direction

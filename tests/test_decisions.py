@@ -1,5 +1,5 @@
 """Who records a decision: the decision-maker's own representatives and the table's
-facilitators, nobody else (DESIGN §12)."""
+facilitators, nobody else."""
 
 import pytest
 from django.core import mail

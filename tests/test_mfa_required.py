@@ -1,4 +1,4 @@
-"""Facilitators and administrators change nothing until they have set up TOTP (DESIGN §6)."""
+"""Facilitators and administrators change nothing until they have set up TOTP."""
 
 import pytest
 from allauth.account.models import EmailAddress

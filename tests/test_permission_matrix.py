@@ -4,7 +4,7 @@ The test walks the URL resolver (our apps, the JSON API's router, Wagtail's
 page serving, its admin and allauth's accounts) and fills each pattern's
 keywords from one set of data holding public and members-only content side by
 side. Each members-only item carries a marker word of its own; for every
-address and every role (DESIGN §2) the test checks the status the role gets
+address and every role the test checks the status the role gets
 and that no marker the role may not see is anywhere in the answer: body,
 headers or the messages queued for the next page.
 
@@ -62,7 +62,7 @@ from tests.factories import (
     UserFactory,
 )
 
-# Roles (DESIGN §2) -----------------------------------------------------------------------
+# Roles -----------------------------------------------------------------------------------
 
 ROLES = (
     "visitor",  # not signed in
@@ -85,7 +85,7 @@ GROUPS = {
     "with_organization": frozenset({"other_member", "member", "representative", "councillor"}),
     "admin_access": frozenset({"facilitator", "other_facilitator", "administrator"}),
     "administrator": frozenset({"administrator"}),
-    # Facilitators and administrators must use TOTP (§6): their accounts have it set up.
+    # Facilitators and administrators must use TOTP: their accounts have it set up.
     "with_totp": frozenset({"facilitator", "other_facilitator", "administrator"}),
 }
 
@@ -126,7 +126,7 @@ MARKERS = {
         ],
         PRIVATE,
     ),
-    # Meeting details: for registered members and the table's facilitators (§4.2).
+    # Meeting details: for registered members and the table's facilitators.
     "zqxmeetinglink": frozenset({"member", "facilitator", "administrator"}),
     "zqxaddress": frozenset({"member", "facilitator", "administrator"}),
     "zqxpastlink": frozenset({"facilitator", "administrator"}),
@@ -490,7 +490,7 @@ def build_world() -> World:
         "other_member": MembershipFactory(organization=org["public"]).user,
         "member": MembershipFactory(organization=org["private"]).user,
         "representative": MembershipFactory(organization=org["peer"], can_represent=True).user,
-        # Facilitators and administrators have TOTP set up, as they must (§6).
+        # Facilitators and administrators have TOTP set up, as they must.
         "facilitator": UserFactory(display_name="Valley facilitator", with_totp=True),
         "other_facilitator": UserFactory(display_name="Riverside facilitator", with_totp=True),
         "councillor": MembershipFactory(organization=org["council"], can_represent=True).user,
@@ -696,7 +696,7 @@ def build_world() -> World:
         user=users["other_member"], kind=Follow.Kind.RECOMMENDATION, recommendation=private_rec
     )
 
-    # Who may see and do what, written out by hand from DESIGN §2 and §4.
+    # Who may see and do what, written out by hand from the site's rules, not derived from the code.
     def at(name, audience, obj, parent=None, **may):
         return Target(
             name,
@@ -728,7 +728,7 @@ def build_world() -> World:
             EVERY_ROLE,
             public_upcoming,
             public,
-            # The people of the table's organizations and its facilitators (§9).
+            # The people of the table's organizations and its facilitators.
             register={"other_facilitator", "administrator"},
             cancel={"councillor", "other_member"},
             facilitate=public.may["facilitate"],
@@ -761,7 +761,7 @@ def build_world() -> World:
             EVERY_ROLE,
             public_rec,
             public,
-            # Riverside's council is its decision-maker; the councillor speaks for it (§12).
+            # Riverside's council is its decision-maker; the councillor speaks for it.
             stage={"other_facilitator", "councillor", "administrator"},
             endorse={"representative", "councillor"},
             withdraw_endorsement=set(),

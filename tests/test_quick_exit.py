@@ -1,4 +1,4 @@
-"""Quick exit: every page starts with "Leave this site" (DESIGN §9).
+"""Quick exit: every page starts with "Leave this site".
 
 It is the first thing the keyboard reaches, a plain link to a neutral site
 without script, and with script (Enter, a click, or Escape pressed twice) it

@@ -1,5 +1,5 @@
 """RSVP: the people the table expects register, a full convening takes no more, and
-people can cancel; a cancelled registration stays on record (DESIGN §9)."""
+people can cancel; a cancelled registration stays on record."""
 
 import html
 from datetime import timedelta

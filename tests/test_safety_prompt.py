@@ -1,4 +1,4 @@
-"""The safety prompt: before a need that may describe violence is posted (DESIGN §9).
+"""The safety prompt: before a need that may describe violence is posted.
 
 The poster sees their community's peer-run reporting option and a reminder
 not to name or describe anyone identifiable, with everything they typed kept,

@@ -1,4 +1,4 @@
-"""Typed text and dates never break what others read: feeds, calendars, emails (DESIGN §6).
+"""Typed text and dates never break what others read: feeds, calendars, emails.
 
 Feeds, calendars and email headers cannot carry control characters, and a
 title's line break would end a calendar line or an email header. Input keeps

@@ -47,7 +47,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
 
 class MFAAdapter(DefaultMFAAdapter):
-    """Facilitators and administrators may not turn their authenticator app off (§6).
+    """Facilitators and administrators may not turn their authenticator app off.
 
     They may still set up a new one: adding an app replaces nothing, and the
     site asks for it again before they can change anything.

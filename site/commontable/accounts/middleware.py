@@ -17,7 +17,7 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 
 
 class MultiFactorRequiredMiddleware:
-    """Facilitators and administrators change nothing until they have set up TOTP (§6).
+    """Facilitators and administrators change nothing until they have set up TOTP.
 
     Who must is ``User.requires_mfa()``. Without an authenticator they may
     still sign in and read, but every request that could change something —

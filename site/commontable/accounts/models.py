@@ -39,7 +39,7 @@ class UserManager(BaseUserManager):
 class User(AbstractBaseUser, PermissionsMixin):
     """A participant's account.
 
-    Accounts are pseudonymous (DESIGN §6): the display name is the only
+    Accounts are pseudonymous: the display name is the only
     personal field, and it need not be a legal name. The email address is
     used to sign in and is never shown to other people.
     """
@@ -84,7 +84,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.display_name
 
     def requires_mfa(self) -> bool:
-        """Whether this person must use an authenticator app before changing anything (§6).
+        """Whether this person must use an authenticator app before changing anything.
 
         Facilitators of any round table, and everyone who can reach the Wagtail
         admin (staff, superusers, groups given admin access), act for other
@@ -103,7 +103,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return is_mfa_enabled(self, [Authenticator.Type.TOTP])
 
     def export_data(self) -> dict:
-        """Everything the site keeps about this person, ready for JSON (DESIGN §6)."""
+        """Everything the site keeps about this person, ready for JSON."""
         return personal_data.export(self)
 
     def delete_account(self) -> None:

@@ -1,4 +1,4 @@
-"""Everything the site keeps about a person, in one registry (DESIGN §6).
+"""Everything the site keeps about a person, in one registry.
 
 Each app registers the kinds of personal data it holds: what they are, how
 to export them, and what deleting the account does to them (removed, or kept

@@ -1,4 +1,4 @@
-"""The Wagtail admin under the site's one visibility rule (DESIGN §9).
+"""The Wagtail admin under the site's one visibility rule.
 
 Wagtail's admin checks what a person may *edit*; it does not ask what they
 may *see*. Many of its views render a title, a count or a name from an id in

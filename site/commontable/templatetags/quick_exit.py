@@ -1,4 +1,4 @@
-"""The "Leave this site" control every page starts with (DESIGN §9)."""
+"""The "Leave this site" control every page starts with."""
 
 from django import template
 from django.conf import settings
