@@ -457,7 +457,7 @@ class RoundTablePage(OwnAddressPageMixin, PlainTextPageMixin, Page):
             self.get_children().filter(slug__startswith=base).values_list("slug", flat=True)
         )
         slug, suffix = base, 1
-        while slug in taken or address_refusal(self, slug):
+        while slug in taken or address_refusal(self, slug, ConveningPage):
             suffix += 1
             slug = f"{base}-{suffix}"
         return slug

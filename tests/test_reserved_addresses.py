@@ -2,11 +2,12 @@
 
 The site's own views (needs, feeds, calendars, scheduling, sign-in, the
 admin) come before Wagtail's pages in the URLconf, so a page at one of their
-addresses would never be shown, and a page at a fixed word they answer
-beneath would lose its own sub-addresses to them. Saving such a page is
-refused with a message naming the address, and nothing is saved. The
-addresses come from the URLconf itself: a route added there is reserved at
-once (the last tests add some).
+addresses would never be shown, and a page that may hold pages, at a fixed
+word they answer beneath, would lose its own sub-addresses to them. Saving
+such a page is refused with a message naming the address, and nothing is
+saved: by a save, a published revision, the admin's create and edit forms
+and the admin's copy. The addresses come from the URLconf itself: a route
+added there is reserved at once (the last tests add some).
 """
 
 from datetime import timedelta
@@ -16,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from wagtail.models import Page
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
 
 from commontable import urls as site_urls
@@ -47,27 +49,28 @@ def refusal(error: pytest.ExceptionInfo) -> str:
 
 
 @pytest.mark.parametrize("make", [convening, recommendation], ids=["convening", "recommendation"])
-@pytest.mark.parametrize(
-    "slug",
-    [
-        "feed",  # the table's Atom feed, /round-tables/<table>/feed/
-        "convenings",  # a fixed word of the scheduling form's /round-tables/<table>/convenings/new/
-    ],
-)
-def test_a_page_under_a_table_at_one_of_the_tables_own_addresses_is_refused(
-    public_table, make, slug
-):
-    model = type(make(slug))
+def test_a_page_under_a_table_at_one_of_the_tables_own_addresses_is_refused(public_table, make):
+    model = type(make("feed"))
     before = model.objects.count()
 
     with pytest.raises(ValidationError) as error:
-        public_table.add_child(instance=make(slug))
+        public_table.add_child(instance=make("feed"))  # the table's Atom feed
 
-    assert f"/round-tables/pg-table/{slug}/" in refusal(error)
+    assert "/round-tables/pg-table/feed/" in refusal(error)
     assert "choose another slug" in refusal(error)
     assert model.objects.count() == before
     public_table.refresh_from_db()
     assert public_table.get_children_count() == 0
+
+
+@pytest.mark.parametrize("make", [convening, recommendation], ids=["convening", "recommendation"])
+def test_a_page_that_holds_no_pages_may_take_a_fixed_word_of_a_route(public_table, make):
+    # /round-tables/<table>/convenings/new/ is the scheduling form's: a page at
+    # .../convenings/ holds no pages beneath it for that route to shadow.
+    page = public_table.add_child(instance=make("convenings"))
+
+    assert page.url == "/round-tables/pg-table/convenings/"
+    assert reverse("convening_create", kwargs={"table": public_table.slug}) == (page.url + "new/")
 
 
 @pytest.mark.parametrize("make", [convening, recommendation], ids=["convening", "recommendation"])
@@ -143,35 +146,42 @@ def test_scheduling_from_the_site_takes_the_next_free_address(public_table, faci
     convenings = public_table.schedule_convening(by=facilitator, title="Convenings", **fields)
 
     assert feed.slug == "feed-2"
-    assert convenings.slug == "convenings-2"
     assert feed.url == "/round-tables/pg-table/feed-2/"
+    assert convenings.slug == "convenings"  # a convening holds no pages for a route to shadow
+
+
+def convening_form(slug: str) -> dict:
+    """The admin's convening form, filled in and published, with this slug."""
+    start = timezone.localtime(SOON)
+    return nested_form_data(
+        {
+            "title": "Spring gathering",
+            "slug": slug,
+            "starts_at": start.strftime("%Y-%m-%d %H:%M"),
+            "ends_at": (start + timedelta(hours=2)).strftime("%Y-%m-%d %H:%M"),
+            "time_zone": "America/Vancouver",
+            "format": ConveningPage.Format.IN_PERSON,
+            "agenda": streamfield([]),
+            "minutes": rich_text(""),
+            "attendance": inline_formset([]),
+            "action-publish": "action-publish",
+        }
+    )
+
+
+@pytest.fixture
+def superuser_client(db, client):
+    client.force_login(UserFactory(is_superuser=True, with_totp=True))
+    return client
 
 
 def test_the_admins_create_view_refuses_a_reserved_address_and_saves_an_ordinary_one(
-    client, public_table
+    superuser_client, public_table
 ):
-    client.force_login(UserFactory(is_superuser=True, with_totp=True))
     add = f"/admin/pages/add/convenings/conveningpage/{public_table.pk}/"
 
     def post(slug):
-        start = timezone.localtime(SOON)
-        return client.post(
-            add,
-            nested_form_data(
-                {
-                    "title": "Spring gathering",
-                    "slug": slug,
-                    "starts_at": start.strftime("%Y-%m-%d %H:%M"),
-                    "ends_at": (start + timedelta(hours=2)).strftime("%Y-%m-%d %H:%M"),
-                    "time_zone": "America/Vancouver",
-                    "format": ConveningPage.Format.IN_PERSON,
-                    "agenda": streamfield([]),
-                    "minutes": rich_text(""),
-                    "attendance": inline_formset([]),
-                    "action-publish": "action-publish",
-                }
-            ),
-        )
+        return superuser_client.post(add, convening_form(slug))
 
     refused = post("feed")
 
@@ -188,6 +198,67 @@ def test_the_admins_create_view_refuses_a_reserved_address_and_saves_an_ordinary
 
     assert saved.status_code == 302
     assert ConveningPage.objects.get().url == "/round-tables/pg-table/spring-gathering/"
+
+
+def test_publishing_an_edit_at_a_reserved_address_in_the_admin_is_refused(
+    superuser_client, public_table
+):
+    page = ConveningPageFactory(parent=public_table, slug="spring-gathering")
+    revisions = page.revisions.count()
+    edit = f"/admin/pages/{page.pk}/edit/"
+
+    refused = superuser_client.post(edit, convening_form("feed"))
+
+    assert refused.status_code == 200
+    assert refused.context["form"].errors["slug"] == [
+        "/round-tables/pg-table/feed/ is an address the site itself uses; choose another slug."
+    ]
+    page.refresh_from_db()
+    assert page.url == "/round-tables/pg-table/spring-gathering/"
+    assert page.revisions.count() == revisions
+
+    published = superuser_client.post(edit, convening_form("spring-gathering-2"))
+
+    assert published.status_code == 302
+    page.refresh_from_db()
+    assert page.url == "/round-tables/pg-table/spring-gathering-2/"
+
+
+@pytest.mark.parametrize(
+    "make", [ConveningPageFactory, RecommendationPageFactory], ids=["convening", "recommendation"]
+)
+@pytest.mark.parametrize("alias", [False, True], ids=["copy", "alias"])
+def test_the_admins_copy_refuses_a_reserved_address_and_copies_nothing(
+    superuser_client, public_table, make, alias
+):
+    page = make(parent=public_table, slug="warming-centre")
+    copy = f"/admin/pages/{page.pk}/copy/"
+
+    def post(slug):
+        form = {
+            "new_title": "Warming centre, again",
+            "new_slug": slug,
+            "new_parent_page": public_table.pk,
+            "publish_copies": "on",
+        }
+        return superuser_client.post(copy, {**form, "alias": "on"} if alias else form)
+
+    refused = post("feed")
+
+    assert refused.status_code == 302
+    assert refused.url == copy
+    assert (
+        "/round-tables/pg-table/feed/ is an address the site itself uses; choose another slug."
+    ) in superuser_client.get(copy).content.decode()
+    assert not Page.objects.filter(slug="feed").exists()
+    assert public_table.get_children_count() == 1
+
+    copied = post("warming-centre-2")
+
+    assert copied.status_code == 302
+    made = type(page).objects.get(slug="warming-centre-2")
+    assert made.live
+    assert made.url == "/round-tables/pg-table/warming-centre-2/"
 
 
 def _report(request, **kwargs):

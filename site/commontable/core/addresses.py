@@ -2,11 +2,13 @@
 
 The site's own views (needs, feeds, calendars, scheduling, sign-in, the
 admin) are URL patterns placed before Wagtail's page serving, so a page at
-one of their addresses would never be shown. A page at a fixed word of such
-a route (``convenings`` in ``round-tables/<table>/convenings/new/``) would
-lose the addresses beneath it to that route. Both are refused when a page is
-saved. The URLconf itself is the list of reserved addresses: a route added
-there is reserved at once, with nothing else to keep in step.
+one of their addresses would never be shown. A page that may hold pages,
+at a fixed word of such a route (a round table at ``archive`` beside a
+``round-tables/archive/<int:year>/`` route), would lose the addresses beneath
+it to that route; a page that holds none loses nothing there. Both are
+refused when a page is saved, and when the admin creates or copies one. The
+URLconf itself is the list of reserved addresses: a route added there is
+reserved at once, with nothing else to keep in step.
 """
 
 from functools import lru_cache
@@ -89,12 +91,14 @@ def _a_fixed_word_of_a_route(path: str) -> bool:
     )
 
 
-def address_refusal(parent, slug: str, *, routes_beneath: bool = False) -> str | None:
-    """Why a page with ``slug`` under ``parent`` may not be saved there; None when it may.
+def address_refusal(parent, slug: str, page_type) -> str | None:
+    """Why a page of ``page_type`` with ``slug`` under ``parent`` may not be there; None if it may.
 
     Refused when one of the site's own views answers the page's address, or
-    when the address is a fixed word of one of their routes, unless
-    ``routes_beneath``: the page whose address those routes are built on.
+    when the address is a fixed word of one of their routes and a page of
+    this type may hold pages, which that route would shadow. The page whose
+    address the routes are built on (``site_routes_beneath``) is exempt
+    from the second: they answer beneath it by design.
     """
     if not slug or parent is None:
         return None
@@ -102,7 +106,9 @@ def address_refusal(parent, slug: str, *, routes_beneath: bool = False) -> str |
     if address is None:
         return None
     path = "/" + address.removeprefix(get_script_prefix())
-    if _answered_by_a_view(path) or (not routes_beneath and _a_fixed_word_of_a_route(path)):
+    holds_pages = bool(page_type.allowed_subpage_models())
+    shadows_its_pages = holds_pages and not page_type.site_routes_beneath
+    if _answered_by_a_view(path) or (shadows_its_pages and _a_fixed_word_of_a_route(path)):
         return f"{address} is an address the site itself uses; choose another slug."
     return None
 
@@ -119,9 +125,7 @@ class OwnAddressPageForm(WagtailAdminPageForm):
         cleaned_data = super().clean()
         page = self.instance
         if not page.path and cleaned_data.get("slug"):
-            refusal = address_refusal(
-                self.parent_page, cleaned_data["slug"], routes_beneath=page.site_routes_beneath
-            )
+            refusal = address_refusal(self.parent_page, cleaned_data["slug"], type(page))
             if refusal:
                 self.add_error("slug", refusal)
         return cleaned_data
@@ -132,7 +136,9 @@ class OwnAddressPageMixin:
 
     ``clean()`` refuses it: Wagtail runs it whenever a live page is saved or
     published, and whenever the admin validates an edit. The admin's create
-    form (``OwnAddressPageForm``, or a subclass) checks a page not yet made.
+    form (``OwnAddressPageForm``, or a subclass) checks a page not yet made;
+    Wagtail's copy, which saves without ``clean()``, is checked by the
+    ``before_copy_page`` hook of ``commontable.pages.wagtail_hooks``.
     """
 
     base_form_class = OwnAddressPageForm
@@ -142,8 +148,6 @@ class OwnAddressPageMixin:
 
     def clean(self):
         super().clean()
-        refusal = address_refusal(
-            self.get_parent(), self.slug, routes_beneath=self.site_routes_beneath
-        )
+        refusal = address_refusal(self.get_parent(), self.slug, type(self))
         if refusal:
             raise ValidationError({"slug": refusal})
