@@ -12,10 +12,10 @@ from wagtail.users.views.users import DeleteView as WagtailUserDeleteView
 from wagtail.users.views.users import UserViewSet as WagtailUserViewSet
 
 from commontable.accounts.forms import AdminUserCreationForm, AdminUserEditForm
+from commontable.accounts.models import User
 from commontable.core.errors import ActionRefused
 from commontable.core.personal_data_registry import registry as personal_data
 from commontable.core.plain_text import PlainLineFormField
-from commontable.models import User
 
 
 class UserDeleteView(WagtailUserDeleteView):

@@ -5,8 +5,8 @@ from allauth.mfa.utils import is_mfa_enabled
 from django import forms
 from wagtail.users.forms import UserCreationForm, UserEditForm
 
+from commontable.accounts.models import User
 from commontable.core.plain_text import PlainLineFormField
-from commontable.models import User
 
 DISPLAY_NAME_HELP = (
     "The name other participants see. Use a first name, a nickname or your "

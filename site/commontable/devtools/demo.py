@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from wagtail.models import Site
 
+from commontable.accounts.models import User
 from commontable.devtools.demo_content import (
     COMMUNITIES,
     DEMO_ACCOUNTS,
@@ -36,7 +37,6 @@ from commontable.devtools.demo_content import (
     DemoAccount,
     DemoNeed,
 )
-from commontable.models import User
 from convenings.models import (
     Community,
     ConveningAttendance,

@@ -50,8 +50,8 @@ from wagtail.models import Page, PageViewRestriction, ReferenceIndex, Revision
 from wagtail.search.backends import get_search_backend
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
+from commontable.accounts.models import User
 from commontable.core import pagecache
-from commontable.models import User
 from convenings.models import (
     Community,
     ConveningAttendance,
