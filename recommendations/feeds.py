@@ -2,9 +2,18 @@
 
 Every feed starts from the recommendations the reader may see, so a
 members-only table's work never reaches a feed reader that has not signed in.
+
+One feed object answers every request (the URLconf builds it once), so it
+keeps nothing of a request: ``get_object`` returns a ``FeedSubject`` holding
+all that one request's feed says, and every other method reads it from there.
+Were any of it kept on the feed object, a members-only table's title and
+address could reach another reader's feed when two requests overlap.
 """
 
+from dataclasses import dataclass
+
 from django.contrib.syndication.views import Feed
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -46,29 +55,44 @@ class CarriableAtom1Feed(Atom1Feed):
         super().add_item(**carriable(kwargs))
 
 
+@dataclass(frozen=True)
+class FeedSubject:
+    """What one request's feed is of: its title, its page, and the recommendations the
+    reader may see there (a QuerySet of their ids)."""
+
+    title: str
+    link: str
+    recommendations: QuerySet
+
+
 class StageChangeFeed(Feed):
     """/recommendations/feed/: stage changes of the recommendations matching the filters."""
 
     feed_type = CarriableAtom1Feed
-    title = "Common Table: recommendations on the move"
     subtitle = "Every change of stage, newest first."
 
-    def get_object(self, request, *args, **kwargs):
-        self.request = request
+    def get_object(self, request, *args, **kwargs) -> FeedSubject:
         recommendations = RecommendationFilter(
             request.GET,
             queryset=RecommendationPage.objects.visible_to(request.user).for_listing(),
         )
         if not recommendations.is_valid():
             raise Http404("Unknown filter values.")
-        return recommendations.qs.order_by().values("pk")
+        return FeedSubject(
+            title="Common Table: recommendations on the move",
+            link=reverse("recommendation_list"),
+            recommendations=recommendations.qs.order_by().values("pk"),
+        )
 
-    def link(self, obj):
-        return reverse("recommendation_list")
+    def title(self, subject: FeedSubject) -> str:
+        return subject.title
 
-    def items(self, recommendation_ids):
+    def link(self, subject: FeedSubject) -> str:
+        return subject.link
+
+    def items(self, subject: FeedSubject):
         return (
-            StageChange.objects.filter(recommendation__in=recommendation_ids)
+            StageChange.objects.filter(recommendation__in=subject.recommendations)
             .select_related("recommendation__round_table")
             .order_by("-at", "-pk")[:FEED_LENGTH]
         )
@@ -100,36 +124,30 @@ class StageChangeFeed(Feed):
 class RoundTableFeed(StageChangeFeed):
     """/round-tables/<table>/feed/: one table's stage changes."""
 
-    def get_object(self, request, table):
-        self.round_table = get_object_or_404(
-            RoundTablePage.objects.visible_to(request.user), slug=table
+    def get_object(self, request, table) -> FeedSubject:
+        round_table = get_object_or_404(RoundTablePage.objects.visible_to(request.user), slug=table)
+        return FeedSubject(
+            title=f"{round_table.title}: recommendations on the move",
+            link=round_table.url,
+            recommendations=(
+                RecommendationPage.objects.visible_to(request.user)
+                .filter(round_table=round_table)
+                .values("pk")
+            ),
         )
-        return (
-            RecommendationPage.objects.visible_to(request.user)
-            .filter(round_table=self.round_table)
-            .values("pk")
-        )
-
-    def title(self, obj):
-        return f"{self.round_table.title}: recommendations on the move"
-
-    def link(self, obj):
-        return self.round_table.url
 
 
 class CommunityFeed(StageChangeFeed):
     """/communities/<community>/feed/: stage changes across a community's tables."""
 
-    def get_object(self, request, slug):
-        self.community = get_object_or_404(Community, slug=slug)
-        return (
-            RecommendationPage.objects.visible_to(request.user)
-            .filter(round_table__community=self.community)
-            .values("pk")
+    def get_object(self, request, slug) -> FeedSubject:
+        community = get_object_or_404(Community, slug=slug)
+        return FeedSubject(
+            title=f"{community.name}: recommendations on the move",
+            link=reverse("recommendation_list") + f"?community={community.slug}",
+            recommendations=(
+                RecommendationPage.objects.visible_to(request.user)
+                .filter(round_table__community=community)
+                .values("pk")
+            ),
         )
-
-    def title(self, obj):
-        return f"{self.community.name}: recommendations on the move"
-
-    def link(self, obj):
-        return reverse("recommendation_list") + f"?community={self.community.slug}"

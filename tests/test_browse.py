@@ -6,9 +6,11 @@ import xml.etree.ElementTree as ET
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
 from convenings.models import Corroboration, Need
+from recommendations.feeds import RoundTableFeed
 from recommendations.models import FundingCommitment, RecommendationPage, StageChange
 from tests.factories import (
     CommunityFactory,
@@ -205,6 +207,51 @@ def test_round_table_and_community_feeds(client, spread, private_table):
     community = spread["pg_draft"].round_table.community
     assert parse_atom(client.get(reverse("community_feed", args=[community.slug]))) == table_feed
     assert client.get(reverse("round_table_feed", args=[private_table.slug])).status_code == 404
+
+
+def test_one_feed_object_serving_overlapping_requests_keeps_each_readers_table(
+    rf, spread, public_table, private_table, private_member
+):
+    """The URLconf builds each feed once, so requests share it: a member's request for a
+    members-only table's feed, arriving while a visitor's is being answered, leaves the
+    visitor's feed with the public table's title and address and the member's with theirs."""
+    StageChange.objects.create(
+        recommendation=spread["secret"], from_stage="draft", to_stage="proposed"
+    )
+    StageChange.objects.create(
+        recommendation=spread["pg_draft"], from_stage="draft", to_stage="proposed"
+    )
+    visitor = rf.get(reverse("round_table_feed", args=[public_table.slug]))
+    visitor.user = AnonymousUser()
+    member = rf.get(reverse("round_table_feed", args=[private_table.slug]))
+    member.user = private_member
+    answered = {}
+
+    class Overlapping(RoundTableFeed):
+        def get_object(self, request, *args, **kwargs):
+            subject = super().get_object(request, *args, **kwargs)
+            if request is visitor:
+                answered["member"] = self(member, table=private_table.slug)
+            return subject
+
+    answered["visitor"] = Overlapping()(visitor, table=public_table.slug)
+
+    def heading(response):
+        root = ET.fromstring(response.content)
+        return root.find(f"{ATOM}title").text, root.find(f"{ATOM}link").get("href")
+
+    assert heading(answered["visitor"]) == (
+        "Prince George Table: recommendations on the move",
+        f"http://testserver{public_table.url}",
+    )
+    assert parse_atom(answered["visitor"]) == ["Overnight drop-in: Draft → Proposed"]
+    assert b"Hidden Peer Table" not in answered["visitor"].content
+    assert private_table.url.encode() not in answered["visitor"].content
+    assert heading(answered["member"]) == (
+        "Hidden Peer Table: recommendations on the move",
+        f"http://testserver{private_table.url}",
+    )
+    assert parse_atom(answered["member"]) == ["Secret peer plan: Draft → Proposed"]
 
 
 def test_council_brief_of_one_recommendation(client, spread):
