@@ -44,6 +44,8 @@ from recommendations.following import FollowFrequency, FollowKind
 from recommendations.forms import EndorsementForm, FundingForm, StageForm
 from recommendations.panels import FollowThroughPanel, RecommendationPageForm
 from recommendations.stages import (
+    AWAITING_DECISION,
+    BEFORE_SUBMISSION,
     DECISION_MAKER_BODIES,
     DECISIONS,
     FINAL_STAGES,
@@ -405,6 +407,11 @@ class RecommendationPage(TablePageMixin, OwnAddressPageMixin, PlainTextPageMixin
         """Funding is recorded once a recommendation is adopted (``FUNDABLE_STAGES``)."""
         return self.stage in FUNDABLE_STAGES
 
+    @property
+    def awaits_decision(self) -> bool:
+        """Its decision-maker has it and has not decided yet (``AWAITING_DECISION``)."""
+        return self.stage in AWAITING_DECISION
+
     def funding_progress(self, committed: Decimal | None) -> int | None:
         """Committed as a whole percentage of the estimate (capped at 100), or None."""
         if not self.cost_estimate:
@@ -424,7 +431,6 @@ class RecommendationPage(TablePageMixin, OwnAddressPageMixin, PlainTextPageMixin
         context = super().get_context(request, *args, **kwargs)
         user = request.user
         committed = self.funding_commitments.aggregate(total=Sum("amount"))["total"]
-        is_facilitator = self.is_facilitated_by(user)
         endorsements = list(self.endorsements.select_related("organization"))
         endorsed_ids = {e.organization_id for e in endorsements}
         representable = list(Organization.objects.represented_by(user))
@@ -438,8 +444,10 @@ class RecommendationPage(TablePageMixin, OwnAddressPageMixin, PlainTextPageMixin
             ledger=self.funding_commitments.all(),
             committed=committed or Decimal("0"),
             progress=self.funding_progress(committed),
-            submission_gaps=self.submission_gaps() if self.stage == Stage.ENDORSED else [],
-            is_facilitator=is_facilitator,
+            submission_gaps=(
+                self.submission_gaps() if self.stage in STAGE_ACTIONS["submit"].allowed_from else []
+            ),
+            may_record_funding=self.may_record_funding(user),
             stage_form=(
                 StageForm(
                     convenings=self.endorsement_convenings(),
@@ -473,6 +481,11 @@ class RecommendationPage(TablePageMixin, OwnAddressPageMixin, PlainTextPageMixin
         if action.who is WhoMay.DECISION_MAKER:
             raise ActionRefused(self.decision_refusal())
         raise ActionRefused(f"Only this round table's facilitators can {action.doing}.")
+
+    def may_record_funding(self, user) -> bool:
+        """Whether this person may add a line to the funding ledger now: those who may make
+        the "fund" move, once the recommendation takes funding (``takes_funding``)."""
+        return self.takes_funding and self.may_take(STAGE_ACTIONS["fund"], user)
 
     def decision_makers(self):
         """The government organizations that speak for this recommendation's decision-maker.
@@ -584,7 +597,7 @@ class RecommendationPage(TablePageMixin, OwnAddressPageMixin, PlainTextPageMixin
                     f"{action.to.label.lower()}"
                 )
                 if fresh.stage in action.without_cost_from:
-                    refusal += ": it has a cost, so a funding commitment comes first"
+                    refusal += ": unless its cost estimate is $0, a funding commitment comes first"
                 raise ActionRefused(refusal + ".")
             if check is not None:
                 check(fresh)
@@ -773,12 +786,13 @@ class RecommendationPage(TablePageMixin, OwnAddressPageMixin, PlainTextPageMixin
         if status not in FundingCommitment.Status.values:
             raise ActionRefused("Funding is pledged, confirmed or disbursed.")
         with transaction.atomic():
-            stage = (
+            # The stage as it is now, under the lock: another person may have moved it.
+            self.stage = stage = (
                 RecommendationPage.objects.select_for_update(of=("self",))
                 .values_list("stage", flat=True)
                 .get(pk=self.pk)
             )
-            if stage not in FUNDABLE_STAGES:
+            if not self.may_record_funding(by):
                 raise ActionRefused("Funding can be recorded once the recommendation is adopted.")
             commitment = FundingCommitment.objects.create(
                 recommendation=self,
@@ -867,7 +881,7 @@ class RecommendationPage(TablePageMixin, OwnAddressPageMixin, PlainTextPageMixin
                 .values_list("stage", flat=True)
                 .get(pk=self.pk)
             )
-            if stage not in {Stage.DRAFT, Stage.PROPOSED, Stage.ENDORSED}:
+            if stage not in BEFORE_SUBMISSION:
                 raise ActionRefused("Endorsements cannot be withdrawn once it has been submitted.")
             deleted, _ = self.endorsements.filter(organization=organization).delete()
         if not deleted:

@@ -164,6 +164,10 @@ STAGE_ACTIONS: dict[str, StageAction] = {
     ]
 }
 DECISIONS = frozenset(action.to for action in STAGE_ACTIONS.values() if action.decision)
+# Where a decision is awaited: the stages a decision starts from.
+AWAITING_DECISION = frozenset(
+    stage for action in STAGE_ACTIONS.values() if action.decision for stage in action.allowed_from
+)
 
 
 def actions_from(stage: str, *, costs_nothing: bool) -> list[StageAction]:
@@ -213,6 +217,16 @@ FINAL_STAGES = frozenset(
     stage
     for stage in Stage
     if not actions_from(stage, costs_nothing=False) and not actions_from(stage, costs_nothing=True)
+)
+# Before submission: the stages from which the table may still submit it.
+BEFORE_SUBMISSION = frozenset(
+    stage
+    for stage in Stage
+    if stage != STAGE_ACTIONS["submit"].to
+    and any(
+        _shortest_path(stage, STAGE_ACTIONS["submit"].to, costs_nothing=costs_nothing) is not None
+        for costs_nothing in (False, True)
+    )
 )
 # The funding ledger takes lines from the stage the first commitment moves on from, and after.
 FUNDABLE_STAGES = frozenset(

@@ -1,10 +1,12 @@
 """Follows and notifications: queued as tasks, sent by the worker, grouped in digests."""
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.core import mail, signing
 from django.core.management import call_command
+from django.template import Context, Template, TemplateSyntaxError
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -249,3 +251,39 @@ def test_the_follow_button_offers_every_frequency_in_the_follows_pages_words(
         '<option value="weekly">A weekly digest</option>',
     ]
     assert all(option in body for option in offered)
+
+
+def follow_button_fields(body: str) -> dict[str, str]:
+    """The hidden fields of the page's follow button, as the browser would send them."""
+    (form,) = re.findall(r'<form method="post" action="/follows/add/".*?</form>', body, re.S)
+    return dict(re.findall(r'<input type="hidden" name="(kind|target)" value="([^"]*)">', form))
+
+
+@pytest.mark.parametrize("followed", ["recommendation", "round_table", "community"])
+def test_each_follow_button_follows_what_its_page_shows(
+    client, member, recommendation, public_table, followed
+):
+    page, target = {
+        "recommendation": (recommendation.url, recommendation),
+        "round_table": (public_table.url, public_table),
+        "community": (
+            reverse("community_dashboard", args=[public_table.community.slug]),
+            public_table.community,
+        ),
+    }[followed]
+    client.force_login(member)
+    fields = follow_button_fields(client.get(page).content.decode())
+    assert fields == {"kind": followed, "target": str(target.pk)}
+
+    client.post(reverse("follow"), {**fields, "frequency": "weekly"})
+    (made,) = Follow.objects.filter(user=member)
+    assert (made.kind, getattr(made, followed)) == (followed, target)
+
+
+def test_a_follow_kind_the_templates_name_wrongly_fails_the_page():
+    page = Template("{% load following %}{% follow_kinds as kinds %}{{ kinds.ROUND_TABLE }}")
+    assert page.render(Context()) == "round_table"
+    with pytest.raises(TemplateSyntaxError, match="no follow kind 'ROUND_TABEL'"):
+        Template("{% load following %}{% follow_kinds as kinds %}{{ kinds.ROUND_TABEL }}").render(
+            Context()
+        )

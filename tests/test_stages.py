@@ -1,6 +1,7 @@
 """The stage graph is one table: the moves, the form's offers, the next steps and the
 demo and scale paths all follow ``STAGE_ACTIONS``, and nothing outside it happens."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 from itertools import pairwise
@@ -18,6 +19,8 @@ from recommendations.models import (
     StageChange,
 )
 from recommendations.stages import (
+    AWAITING_DECISION,
+    BEFORE_SUBMISSION,
     FINAL_STAGES,
     FUNDABLE_STAGES,
     STAGE_ACTIONS,
@@ -311,7 +314,10 @@ def test_with_a_cost_implemented_is_refused_until_funded(recommendation, facilit
     assert offered(recommendation, facilitator) == []
     with pytest.raises(
         ActionRefused,
-        match=r"^Cannot move from adopted to implemented: it has a cost, so a funding commitment",
+        match=(
+            r"^Cannot move from adopted to implemented: unless its cost estimate is \$0, "
+            r"a funding commitment comes first\.$"
+        ),
     ):
         recommendation.mark_implemented(by=facilitator, account="Opened.")
     assert not StageChange.objects.exists()
@@ -332,7 +338,9 @@ def test_with_a_cost_implemented_is_refused_until_funded(recommendation, facilit
 def test_an_unanswered_cost_estimate_is_not_no_cost(recommendation, facilitator):
     at_stage(recommendation, "adopted", cost_estimate=None)
     assert not recommendation.costs_nothing
-    with pytest.raises(ActionRefused, match="a funding commitment comes first"):
+    with pytest.raises(
+        ActionRefused, match=r"unless its cost estimate is \$0, a funding commitment comes first"
+    ):
         recommendation.mark_implemented(by=facilitator, account="Opened.")
 
 
@@ -488,3 +496,75 @@ def test_the_decision_recorded_by_a_councillor_follows_the_same_table(recommenda
     assert recommendation.stage == "adopted"
     with pytest.raises(ActionRefused, match="Only this round table's facilitators can withdraw"):
         recommendation.take_stage_action("withdraw", by=councillor, seen_stage="adopted")
+
+
+# Who holds it, who funds it, and endorsements: read from the table -----------------------
+
+
+@pytest.mark.parametrize("stage", list(Stage))
+def test_who_holds_it_names_the_audience_only_while_a_decision_is_awaited(
+    client, recommendation, stage
+):
+    assert {Stage.SUBMITTED, Stage.DEFERRED} == AWAITING_DECISION
+    at_stage(recommendation, stage, audience="Prince George city council")
+    assert recommendation.awaits_decision == (stage in AWAITING_DECISION)
+    body = client.get(recommendation.url).content.decode()
+    (holder,) = re.findall(r"<dt>Who holds it now</dt><dd>(.*?)</dd>", body)
+    assert holder.endswith(": Prince George city council") == (stage in AWAITING_DECISION), holder
+
+
+@pytest.mark.parametrize("stage", list(Stage))
+def test_the_funding_form_is_shown_to_those_who_may_record_funding_and_only_them(
+    client, recommendation, facilitator, councillor, member, stage
+):
+    at_stage(recommendation, stage)
+    for person, may in [
+        (facilitator, stage in FUNDABLE_STAGES),
+        (councillor, False),
+        (member, False),
+    ]:
+        assert recommendation.may_record_funding(person) == may, person
+        client.force_login(person)
+        body = client.get(recommendation.url).content.decode()
+        assert ("<summary>Record funding</summary>" in body) == may, person
+
+
+def test_a_councillor_may_not_record_funding_even_once_adopted(recommendation, councillor):
+    at_stage(recommendation, "adopted")
+    with pytest.raises(ActionRefused, match="Only this round table's facilitators can record"):
+        recommendation.record_funding(
+            by=councillor,
+            funder="Foundation",
+            amount=Decimal("10"),
+            committed_on=timezone.localdate(),
+        )
+    assert not FundingCommitment.objects.exists() and not StageChange.objects.exists()
+
+
+def test_funding_reads_the_stage_from_the_row_not_from_an_older_copy(recommendation, facilitator):
+    at_stage(recommendation, "submitted")
+    RecommendationPage.objects.filter(pk=recommendation.pk).update(stage="adopted")
+    recommendation.record_funding(
+        by=facilitator, funder="Foundation", amount=Decimal("10"), committed_on=timezone.localdate()
+    )
+    assert RecommendationPage.objects.get(pk=recommendation.pk).stage == "funded"
+    assert list(StageChange.objects.values_list("from_stage", "to_stage")) == [
+        ("adopted", "funded")
+    ]
+
+
+@pytest.mark.parametrize("stage", list(Stage))
+def test_an_endorsement_may_be_withdrawn_only_while_submission_is_ahead(recommendation, stage):
+    assert {Stage.DRAFT, Stage.PROPOSED, Stage.ENDORSED} == BEFORE_SUBMISSION
+    speaker = MembershipFactory(can_represent=True)
+    recommendation.endorse(
+        by=speaker.user, organization=speaker.organization, statement="We back it."
+    )
+    at_stage(recommendation, stage)
+    if stage in BEFORE_SUBMISSION:
+        recommendation.withdraw_endorsement(by=speaker.user, organization=speaker.organization)
+        assert not recommendation.endorsements.filter(organization=speaker.organization).exists()
+    else:
+        with pytest.raises(ActionRefused, match="once it has been submitted"):
+            recommendation.withdraw_endorsement(by=speaker.user, organization=speaker.organization)
+        assert recommendation.endorsements.filter(organization=speaker.organization).exists()

@@ -75,7 +75,14 @@ from recommendations.models import (
     StageChange,
     TaggedRecommendation,
 )
-from recommendations.stages import DECISIONS, DecisionMaker, FundingStatus, Stage, path_to
+from recommendations.stages import (
+    DECISIONS,
+    STAGE_ACTIONS,
+    DecisionMaker,
+    FundingStatus,
+    Stage,
+    path_to,
+)
 
 BATCH = 2000
 EMAIL_DOMAIN = "scale.commontable.example"
@@ -270,8 +277,8 @@ STAGE_CYCLE = [
     Stage.IMPLEMENTED, Stage.SUBMITTED, Stage.WITHDRAWN, Stage.FUNDED, Stage.IMPLEMENTED,
     Stage.DEFERRED, Stage.FUNDED, Stage.IMPLEMENTED, Stage.DECLINED, Stage.WITHDRAWN,
 ]  # fmt: skip
-# Withdrawn recommendations were taken back from one of these stages, in turn.
-WITHDRAWN_FROM = [Stage.PROPOSED, Stage.SUBMITTED, Stage.DRAFT, Stage.DEFERRED, Stage.ENDORSED]
+# Withdrawn recommendations were taken back from each stage withdrawal starts from, in turn.
+WITHDRAWN_FROM = sorted(STAGE_ACTIONS["withdraw"].allowed_from, key=list(Stage).index)
 
 
 # Pages in bulk --------------------------------------------------------------------------------
@@ -803,13 +810,23 @@ class ScaleSeeder:
             if final == Stage.WITHDRAWN:
                 before = WITHDRAWN_FROM[(number // len(STAGE_CYCLE)) % len(WITHDRAWN_FROM)]
             paths.append([move.to for move in path_to(final, via=before)])
-        decided = [p for p in paths if Stage.SUBMITTED in p]
+        # A deferral goes in after the first stage the decision to defer starts from, and the
+        # move that followed that stage now follows the deferral: the stage table allows the
+        # same moves from deferred as from submitted (tests/test_stages.py walks every seeded
+        # history through the table).
+        defer = STAGE_ACTIONS[Stage.DEFERRED.value]
+
+        def deferral_at(path: list[Stage]) -> int | None:
+            starts = (
+                at for at, stage in enumerate(path) if defer.starts_from(stage, costs_nothing=False)
+            )
+            return next((at + 1 for at in starts), None)
+
+        decided = [p for p in paths if deferral_at(p) is not None]
         extra = self.scale.stage_changes - sum(len(p) for p in paths)
-        # A deferral goes in after submission: "deferred", then the decision again (the stage
-        # table takes a decision from deferred as from submitted).
         while extra > 0 and decided:
             path = self.random.choice(decided)
-            path.insert(path.index(Stage.SUBMITTED) + 1, Stage.DEFERRED)
+            path.insert(deferral_at(path), Stage.DEFERRED)
             extra -= 1
         return paths
 
