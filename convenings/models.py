@@ -356,7 +356,7 @@ class RoundTablePage(OwnAddressPageMixin, PlainTextPageMixin, Page):
                 )
             )
             users = get_user_model()._default_manager
-            facilitators = self.roles.filter(role=RoundTableRole.Role.FACILITATOR).values("user")
+            facilitators = self.roles.facilitators().values("user")
             self.facilitator_group.user_set.set(users.filter(pk__in=facilitators))
             self.member_group.user_set.set(users.filter(self.members_q()).distinct())
             self._sync_privacy()
@@ -400,7 +400,7 @@ class RoundTablePage(OwnAddressPageMixin, PlainTextPageMixin, Page):
             return False
         if user.is_superuser:
             return True
-        return self.roles.filter(user=user, role=RoundTableRole.Role.FACILITATOR).exists()
+        return self.roles.facilitators().of(user).exists()
 
     def may_post_members_only(self, user) -> bool:
         """Whether this person may post a need only the table's people see: its people do."""
@@ -469,10 +469,7 @@ class RoundTablePage(OwnAddressPageMixin, PlainTextPageMixin, Page):
         context["upcoming_convenings"] = convenings.upcoming().annotate_registrations()
         context["past_convenings"] = convenings.past()
         context["facilitators"] = [
-            role.user
-            for role in self.roles.filter(role=RoundTableRole.Role.FACILITATOR).select_related(
-                "user"
-            )
+            role.user for role in self.roles.facilitators().select_related("user")
         ]
         context["organizations"] = self.member_organizations.all()
         context["may_schedule_convening"] = self.may_schedule_convening(request.user)
@@ -485,6 +482,18 @@ class RoundTablePage(OwnAddressPageMixin, PlainTextPageMixin, Page):
             self.recommendations.visible_to(request.user).with_funding().by_stage()
         )
         return context
+
+
+class RoundTableRoleQuerySet(models.QuerySet):
+    """People's roles on round tables, by role and by person."""
+
+    def facilitators(self):
+        """Filters the QuerySet to facilitators' roles."""
+        return self.filter(role=RoundTableRole.Role.FACILITATOR)
+
+    def of(self, user):
+        """Filters the QuerySet to this person's roles."""
+        return self.filter(user=user)
 
 
 class RoundTableRole(models.Model):
@@ -500,6 +509,8 @@ class RoundTableRole(models.Model):
     )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.MEMBER)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RoundTableRoleQuerySet.as_manager()
 
     panels = [FieldPanel("round_table"), FieldPanel("user"), FieldPanel("role")]
 
@@ -1631,7 +1642,7 @@ class Need(index.Indexed, models.Model):
             return False
         if user.is_superuser or (self.posted_by_id and self.posted_by_id == user.pk):
             return True
-        facilitated = RoundTableRole.objects.filter(user=user, role=RoundTableRole.Role.FACILITATOR)
+        facilitated = RoundTableRole.objects.facilitators().of(user)
         if self.round_table_id:
             return facilitated.filter(round_table_id=self.round_table_id).exists()
         return facilitated.filter(round_table__community_id=self.community_id).exists()

@@ -51,12 +51,10 @@ def export_roles(user) -> list[dict]:
 
 def sole_facilitator_notices(user) -> list[str]:
     """The tables this person facilitates alone: they keep running, but need a new facilitator."""
-    facilitated = RoundTableRole.objects.filter(user=user, role=RoundTableRole.Role.FACILITATOR)
+    facilitated = RoundTableRole.objects.facilitators().of(user)
     alone = (
-        RoundTableRole.objects.filter(
-            round_table__in=facilitated.values("round_table"),
-            role=RoundTableRole.Role.FACILITATOR,
-        )
+        RoundTableRole.objects.facilitators()
+        .filter(round_table__in=facilitated.values("round_table"))
         .values("round_table")
         .annotate(facilitators=Count("pk"))
         .filter(facilitators=1)

@@ -60,7 +60,7 @@ def followers_of(recommendation: RecommendationPage | None = None, *, round_tabl
     return Follow.objects.filter(q).select_related("user")
 
 
-def notify(follows, *, event: str, topic: str, subject: str, body: str, url: str, can_see) -> list:
+def notify(follows, *, event: str, topic: str, subject: str, body: str, url: str, may_see) -> list:
     """Record the news once per person who follows it and may see it; queue immediate ones."""
     by_user = {}
     for follow in follows:
@@ -72,7 +72,7 @@ def notify(follows, *, event: str, topic: str, subject: str, body: str, url: str
             by_user[follow.user_id] = (follow.user, follow.frequency)
     created = []
     for user, frequency in by_user.values():
-        if not can_see(user):
+        if not may_see(user):
             continue
         notification, made = Notification.objects.get_or_create(
             user=user,
@@ -114,7 +114,7 @@ def recommendation_news(recommendation: RecommendationPage, *, event: str, subje
         subject=subject,
         body=body,
         url=recommendation.full_url,
-        can_see=lambda user: (
+        may_see=lambda user: (
             RecommendationPage.objects.visible_to(user).filter(pk=recommendation.pk).exists()
         ),
     )
@@ -133,7 +133,7 @@ def convening_news(convening: ConveningPage):
         subject=f"New convening: {convening.title}",
         body=f"{table.title} meets on {when}. Register on the site to attend.",
         url=convening.full_url,
-        can_see=lambda user: (
+        may_see=lambda user: (
             ConveningPage.objects.visible_to(user).filter(pk=convening.pk).exists()
         ),
     )
@@ -270,9 +270,7 @@ def queue_stale_reminders() -> int:
     for pk, table_id in stale:
         by_table.setdefault(table_id, []).append(pk)
     by_facilitator = {}
-    for role in RoundTableRole.objects.filter(
-        round_table_id__in=by_table, role=RoundTableRole.Role.FACILITATOR
-    ):
+    for role in RoundTableRole.objects.facilitators().filter(round_table_id__in=by_table):
         by_facilitator.setdefault(role.user_id, []).extend(by_table[role.round_table_id])
     for user_id, ids in by_facilitator.items():
         send_stale_reminder.enqueue(user_id, sorted(ids))

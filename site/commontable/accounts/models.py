@@ -7,7 +7,6 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from commontable.core.personal_data_registry import registry as personal_data
-from convenings.models import RoundTableRole
 
 
 class UserManager(BaseUserManager):
@@ -94,7 +93,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return (
             self.is_superuser
             or self.is_staff
-            or self.round_table_roles.filter(role=RoundTableRole.Role.FACILITATOR).exists()
+            or self.round_table_roles.facilitators().exists()
             or self.has_perm("wagtailadmin.access_admin")
         )
 
