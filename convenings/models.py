@@ -650,6 +650,14 @@ class ConveningPage(TablePageMixin, OwnAddressPageMixin, PlainTextPageMixin, Pag
         features=["h2", "h3", "bold", "italic", "link", "ol", "ul"],
         help_text="Published on the page once the convening has ended.",
     )
+    sequence = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text=(
+            "How many times what calendars show of it (title, times, format, area) has "
+            "changed, so calendars that already hold it update it."
+        ),
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -701,6 +709,10 @@ class ConveningPage(TablePageMixin, OwnAddressPageMixin, PlainTextPageMixin, Pag
 
     objects = VisiblePageManager.from_queryset(ConveningQuerySet)()
 
+    # What a calendar shows of a convening: a change to any of them is a new
+    # version of its event (``sequence``), which calendars holding it take up.
+    CALENDAR_FIELDS = ("title", "starts_at", "ends_at", "time_zone", "format", "area")
+
     # What a facilitator gives when scheduling from the site (the agenda is
     # written in the admin, where agenda items link needs and recommendations).
     SCHEDULING_FIELDS = [
@@ -731,12 +743,36 @@ class ConveningPage(TablePageMixin, OwnAddressPageMixin, PlainTextPageMixin, Pag
             raise ValidationError({"ends_at": "The convening must end after it starts."})
 
     def save(self, *args, **kwargs):
-        """Keep ``round_table`` in step with the page tree."""
+        """Keep ``round_table`` in step with the page tree; count changes calendars show.
+
+        ``sequence`` goes up by one when a save changes any of ``CALENDAR_FIELDS``.
+        It is counted from the stored row, read under a lock, never from this
+        object: publishing an older revision brings that revision's count with
+        it, and the count must not go back. Saving a draft changes no stored
+        field calendars show, so it counts nothing.
+        """
         if self.path and self.depth and self.depth > 1:
             parent = self.get_parent()
             if parent is not None:
                 self.round_table_id = parent.pk
-        return super().save(*args, **kwargs)
+        update_fields = kwargs.get("update_fields")
+        if self.pk is None or (
+            update_fields is not None and not set(update_fields) & set(self.CALENDAR_FIELDS)
+        ):
+            return super().save(*args, **kwargs)
+        with transaction.atomic():
+            stored = (
+                ConveningPage.objects.select_for_update(of=("self",))
+                .filter(pk=self.pk)
+                .values("sequence", *self.CALENDAR_FIELDS)
+                .first()
+            )
+            if stored is not None:
+                changed = any(stored[name] != getattr(self, name) for name in self.CALENDAR_FIELDS)
+                self.sequence = stored["sequence"] + changed
+                if update_fields is not None:
+                    kwargs["update_fields"] = {*update_fields, "sequence"}
+            return super().save(*args, **kwargs)
 
     @property
     def zone(self) -> ZoneInfo:

@@ -31,7 +31,7 @@ def round_table_calendar(request, table: str):
         .filter(round_table=round_table)
         .order_by("starts_at")
     )
-    return calendar_response(request, convenings, name=round_table.title, filename=table)
+    return calendar_response(convenings, name=round_table.title, filename=table)
 
 
 def visible_convening(request, table: str, convening: str) -> ConveningPage:
@@ -46,7 +46,7 @@ def visible_convening(request, table: str, convening: str) -> ConveningPage:
 def convening_calendar(request, table: str, convening: str):
     """/round-tables/<table>/<convening>/calendar.ics: one convening."""
     page = visible_convening(request, table, convening)
-    return calendar_response(request, [page], name=page.title, filename=f"{table}-{convening}")
+    return calendar_response([page], name=page.title, filename=f"{table}-{convening}")
 
 
 @require_POST
