@@ -8,6 +8,7 @@
 - ``pagination``: paging a filtered list, its filters kept;
 - ``personal_data_registry``: everything the site keeps about a person;
 - ``plain_text``: what typed text may hold, into and out of rich text;
+- ``public_address``: the site's public host and absolute addresses, never a request's;
 - ``ratelimit``: per-person rate limits kept in the shared cache;
 - ``search``: what people type, made into a search the backends can run;
 - ``visibility``: who may see which page, ``visible_to(user)``.
