@@ -11,6 +11,7 @@ convening = table + "<slug:convening>/"
 urlpatterns = [
     path("needs/", views.need_list, name="need_list"),
     path("needs/new/", views.need_create, name="need_create"),
+    path("needs/export.csv", views.need_csv, name="need_csv"),
     path("needs/<int:pk>/", views.need_detail, name="need_detail"),
     path("needs/<int:pk>/edit/", views.need_edit, name="need_edit"),
     path("needs/<int:pk>/corroborate/", views.need_corroborate, name="need_corroborate"),

@@ -3,13 +3,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from commontable.core import ratelimit
 from commontable.core.errors import ActionRefused
 from commontable.core.pagination import paginate
+from commontable.core.spreadsheets import CsvDownload
 from convenings.calendar import calendar_response
 from convenings.filters import NeedFilter
 from convenings.forms import (
@@ -156,6 +157,49 @@ def need_list(request):
         "convenings/need_list.html",
         {"filter": needs_filter, "needs": listing["page_obj"].object_list, **listing},
     )
+
+
+NEED_CSV_COLUMNS = [
+    ("id", lambda n: n.pk),
+    ("title", lambda n: n.title),
+    ("community", lambda n: n.community.name),
+    ("round_table", lambda n: n.shown_round_table.title if n.shown_round_table else ""),
+    ("convening", lambda n: n.shown_convening.title if n.shown_convening else ""),
+    ("urgency", lambda n: n.get_urgency_display()),
+    ("status", lambda n: n.get_status_display()),
+    ("visibility", lambda n: n.get_visibility_display()),
+    ("credited_to", lambda n: n.credited_to),
+    ("corroborations", lambda n: n.weight),
+    ("tags", lambda n: ", ".join(sorted(tag.name for tag in n.tags.all()))),
+    ("who_is_affected", lambda n: n.who_is_affected),
+    ("description", lambda n: n.description),
+    ("evidence", lambda n: n.evidence),
+    ("created_at", lambda n: n.created_at.isoformat()),
+]
+
+
+def need_csv(request):
+    """/needs/export.csv: the needs board's filters, one row per need this reader may see."""
+    needs = (
+        Need.objects.visible_to(request.user)
+        .for_listing()
+        .with_visible_context(request.user)
+        .select_related("round_table", "convening")
+    )
+    needs_filter = NeedFilter(request.GET, queryset=needs, user=request.user)
+    if not needs_filter.is_valid():
+        return HttpResponseBadRequest(
+            "Unknown filter values: " + ", ".join(needs_filter.errors), content_type="text/plain"
+        )
+    download = CsvDownload("needs.csv", ["url", *(name for name, _ in NEED_CSV_COLUMNS)])
+    for need in needs_filter.qs:
+        download.row(
+            [
+                request.build_absolute_uri(need.get_absolute_url()),
+                *(value(need) for _, value in NEED_CSV_COLUMNS),
+            ]
+        )
+    return download.response
 
 
 def visible_need(request, pk: int) -> Need:

@@ -11,6 +11,7 @@ address could reach another reader's feed when two requests overlap.
 """
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.contrib.syndication.views import Feed
 from django.db.models import QuerySet
@@ -20,11 +21,34 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from commontable.core.plain_text import one_line, printable
+from commontable.core.public_address import public_host
 from convenings.models import Community, RoundTablePage
 from recommendations.filters import RecommendationFilter
 from recommendations.models import RecommendationPage, StageChange
 
 FEED_LENGTH = 50
+
+# The date in every ``tag:`` URI (RFC 4151): a day the site's public host was
+# already its own. Fixed, so an id never changes once a reader has seen it.
+TAG_DATE = "2026-01-01"
+
+
+def tag_uri(specific: str) -> str:
+    """A permanent id under the site's public host: ``tag:<host>,<date>:<specific>``."""
+    return f"tag:{public_host()},{TAG_DATE}:{specific}"
+
+
+def feed_address(request) -> str:
+    """This feed's own address with its filters, in one order, empty ones left out.
+
+    Each filtered feed gets its own id and ``rel=self`` from it, so a reader
+    subscribed to two filters keeps them apart; the same filters written in
+    another order are the same feed.
+    """
+    filters = sorted(
+        (name, value) for name, values in request.GET.lists() for value in values if value
+    )
+    return request.path + ("?" + urlencode(filters) if filters else "")
 
 
 def carriable(values: dict) -> dict:
@@ -57,11 +81,12 @@ class CarriableAtom1Feed(Atom1Feed):
 
 @dataclass(frozen=True)
 class FeedSubject:
-    """What one request's feed is of: its title, its page, and the recommendations the
-    reader may see there (a QuerySet of their ids)."""
+    """What one request's feed is of: its title, its page, its own address (filters
+    included), and the recommendations the reader may see there (a QuerySet of their ids)."""
 
     title: str
     link: str
+    address: str
     recommendations: QuerySet
 
 
@@ -81,6 +106,7 @@ class StageChangeFeed(Feed):
         return FeedSubject(
             title="Common Table: recommendations on the move",
             link=reverse("recommendation_list"),
+            address=feed_address(request),
             recommendations=recommendations.qs.order_by().values("pk"),
         )
 
@@ -89,6 +115,12 @@ class StageChangeFeed(Feed):
 
     def link(self, subject: FeedSubject) -> str:
         return subject.link
+
+    def feed_url(self, subject: FeedSubject) -> str:
+        return subject.address
+
+    def feed_guid(self, subject: FeedSubject) -> str:
+        return tag_uri(subject.address.lstrip("/"))
 
     def items(self, subject: FeedSubject):
         return (
@@ -110,7 +142,13 @@ class StageChangeFeed(Feed):
         return f"{change.recommendation.url}#timeline"
 
     def item_guid(self, change):
-        return f"stage-change-{change.pk}"
+        return tag_uri(f"stage-change/{change.pk}")
+
+    def item_author_name(self, change):
+        """The round table that made the recommendation: never a person, as participants
+        may be known by a pseudonym only."""
+        round_table = change.recommendation.round_table
+        return round_table.title if round_table else "Common Table"
 
     item_guid_is_permalink = False
 
@@ -129,6 +167,7 @@ class RoundTableFeed(StageChangeFeed):
         return FeedSubject(
             title=f"{round_table.title}: recommendations on the move",
             link=round_table.url,
+            address=feed_address(request),
             recommendations=(
                 RecommendationPage.objects.visible_to(request.user)
                 .filter(round_table=round_table)
@@ -145,6 +184,7 @@ class CommunityFeed(StageChangeFeed):
         return FeedSubject(
             title=f"{community.name}: recommendations on the move",
             link=reverse("recommendation_list") + f"?community={community.slug}",
+            address=feed_address(request),
             recommendations=(
                 RecommendationPage.objects.visible_to(request.user)
                 .filter(round_table__community=community)

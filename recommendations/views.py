@@ -1,10 +1,8 @@
 """Actions on a recommendation's page. Each parses a form, calls the model, goes back."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from commontable.core.errors import ActionRefused
 from commontable.core.pagination import paginate
+from commontable.core.spreadsheets import CsvDownload
 from recommendations.filters import RecommendationFilter
 from recommendations.forms import (
     EndorsementForm,
@@ -173,13 +172,6 @@ CSV_COLUMNS = [
 ]
 
 
-def spreadsheet_safe(value):
-    """Keep a cell from being read as a formula by spreadsheet programs (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def recommendation_csv(request):
     """/recommendations/export.csv: the same filters, one row per recommendation."""
     recommendations = filtered_recommendations(request)
@@ -187,18 +179,15 @@ def recommendation_csv(request):
         return HttpResponseBadRequest(
             "Unknown filter values: " + ", ".join(recommendations.errors), content_type="text/plain"
         )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="recommendations.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["url", *(name for name, _ in CSV_COLUMNS)])
+    download = CsvDownload("recommendations.csv", ["url", *(name for name, _ in CSV_COLUMNS)])
     for recommendation in recommendations.qs:
-        writer.writerow(
+        download.row(
             [
                 request.build_absolute_uri(recommendation.get_url(request=request)),
-                *(spreadsheet_safe(value(recommendation)) for _, value in CSV_COLUMNS),
+                *(value(recommendation) for _, value in CSV_COLUMNS),
             ]
         )
-    return response
+    return download.response
 
 
 def recommendation_list_brief(request):

@@ -489,12 +489,13 @@ recommendation_filters = form(
 )
 
 
+@pytest.mark.parametrize("name", ["need_list", "need_csv"])
 @fuzz
 @given(fields=need_filters, signed_in=st.booleans())
 @example(fields={"community": "\x00"}, signed_in=False)
-def test_needs_list_filters(world, client_for, fields, signed_in):
+def test_needs_list_and_export_filters(world, client_for, name, fields, signed_in):
     client = client_for(world.member if signed_in else None)
-    get_and_check(world, client, reverse("need_list"), fields, target="needs list")
+    get_and_check(world, client, reverse(name), fields, target=name)
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,11 @@
 """Councillors' view: /recommendations/, CSV, Atom feeds and council briefs."""
 
+import codecs
 import csv
 import io
 import xml.etree.ElementTree as ET
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -145,11 +147,32 @@ def test_list_query_count_is_constant(
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
+def csv_rows(response) -> list[dict]:
+    """The rows as a spreadsheet reads them: Python's csv module, UTF-8 with its BOM."""
+    assert response.status_code == 200
+    text = io.TextIOWrapper(io.BytesIO(response.content), encoding="utf-8-sig", newline="")
+    return list(csv.DictReader(text))
+
+
+def test_csv_starts_with_a_byte_order_mark_so_excel_reads_utf8(client, public_table):
+    """Without it Excel on Windows reads the file in its own code page: "SkwxwÃº7mesh"."""
+    table = RoundTablePageFactory(
+        title="Sea to Sky table",
+        community=CommunityFactory(name="Skwxwú7mesh", slug="skwxwu7mesh"),
+    )
+    RecommendationPageFactory(parent=table, title="Café “drop-in”")
+    response = client.get(reverse("recommendation_csv"), {"community": "skwxwu7mesh"})
+    assert response.content.startswith(codecs.BOM_UTF8 + b"url,id,title,")
+    assert response.content.count(codecs.BOM_UTF8) == 1
+    (row,) = csv_rows(response)
+    assert (row["community"], row["title"]) == ("Skwxwú7mesh", "Café “drop-in”")
+
+
 def test_csv_has_exactly_the_visible_filtered_set(client, spread, public_table):
     community = public_table.community.slug
     response = client.get(reverse("recommendation_csv"), {"community": community})
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = csv_rows(response)
     assert {row["title"] for row in rows} == {"Overnight drop-in", "Peer honoraria"}
     peer = next(row for row in rows if row["title"] == "Peer honoraria")
     assert peer["stage"] == "Submitted"
@@ -162,9 +185,7 @@ def test_csv_has_exactly_the_visible_filtered_set(client, spread, public_table):
 
 def test_csv_cells_cannot_become_formulas(client, public_table):
     RecommendationPageFactory(parent=public_table, title="=HYPERLINK(1)", summary="@SUM(A1)")
-    rows = list(
-        csv.DictReader(io.StringIO(client.get(reverse("recommendation_csv")).content.decode()))
-    )
+    rows = csv_rows(client.get(reverse("recommendation_csv")))
     assert rows[0]["title"] == "'=HYPERLINK(1)"
     assert rows[0]["summary"] == "'@SUM(A1)"
 
@@ -207,6 +228,55 @@ def test_round_table_and_community_feeds(client, spread, private_table):
     community = spread["pg_draft"].round_table.community
     assert parse_atom(client.get(reverse("community_feed", args=[community.slug]))) == table_feed
     assert client.get(reverse("round_table_feed", args=[private_table.slug])).status_code == 404
+
+
+class FeedLinks(HTMLParser):
+    """The Atom feeds a page's head announces, as a feed reader finds them."""
+
+    def __init__(self):
+        super().__init__()
+        self.in_head = False
+        self.feeds = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "head":
+            self.in_head = True
+        elif (
+            self.in_head
+            and tag == "link"
+            and attrs.get("rel") == "alternate"
+            and attrs.get("type") == "application/atom+xml"
+        ):
+            self.feeds.append((attrs.get("title"), attrs.get("href")))
+
+    def handle_endtag(self, tag):
+        if tag == "head":
+            self.in_head = False
+
+
+def announced_feeds(response) -> list[tuple[str, str]]:
+    assert response.status_code == 200
+    parser = FeedLinks()
+    parser.feed(response.content.decode())
+    return parser.feeds
+
+
+def test_a_round_table_page_announces_its_feed(
+    client, spread, public_table, private_table, private_member
+):
+    StageChange.objects.create(
+        recommendation=spread["pg_draft"], from_stage="draft", to_stage="proposed"
+    )
+    ((title, href),) = announced_feeds(client.get(public_table.url))
+    assert (title, href) == (
+        "Prince George Table: stage changes",
+        reverse("round_table_feed", args=[public_table.slug]),
+    )
+    assert parse_atom(client.get(href)) == ["Overnight drop-in: Draft → Proposed"]
+    client.force_login(private_member)
+    ((_, href),) = announced_feeds(client.get(private_table.url))
+    assert href == reverse("round_table_feed", args=[private_table.slug])
 
 
 def test_one_feed_object_serving_overlapping_requests_keeps_each_readers_table(

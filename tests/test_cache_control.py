@@ -55,6 +55,7 @@ def surfaces(content) -> dict[str, str]:
         "needs": reverse("need_list"),
         "need": reverse("need_detail", args=[need.pk]),
         "csv": reverse("recommendation_csv"),
+        "needs csv": reverse("need_csv"),
         "brief": reverse(
             "recommendation_brief",
             kwargs={"table": table.slug, "recommendation": recommendation.slug},
@@ -80,6 +81,7 @@ MEMBERS_ONLY_MARKERS = {
     "needs": "Bad date list handover",
     "need": "Bad date list handover",
     "csv": "Confidential outreach plan",
+    "needs csv": "Bad date list handover",
     "brief": "Confidential outreach plan",
     "list brief": "Confidential outreach plan",
     "recommendations": "Confidential outreach plan",

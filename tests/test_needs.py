@@ -1,5 +1,9 @@
 """The needs board: posting, editing, corroborating, filtering and who sees what."""
 
+import codecs
+import csv
+import io
+
 import pytest
 from django.urls import reverse
 
@@ -430,3 +434,125 @@ def test_needs_raised_at_a_convening_show_on_its_page_and_table(client, upcoming
     )
     assert need.title in client.get(upcoming.url).content.decode()
     assert need.title in client.get(public_table.url).content.decode()
+
+
+# The CSV of needs
+
+
+def csv_rows(response) -> list[dict]:
+    """The rows as a spreadsheet reads them: Python's csv module, UTF-8 with its BOM."""
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="needs.csv"'
+    text = io.TextIOWrapper(io.BytesIO(response.content), encoding="utf-8-sig", newline="")
+    return list(csv.DictReader(text))
+
+
+def test_needs_csv_starts_with_a_byte_order_mark_so_excel_reads_utf8(client, db):
+    NeedFactory(community=CommunityFactory(name="Skwxwú7mesh", slug="skwxwu7mesh"))
+    response = client.get(reverse("need_csv"))
+    assert response.content.startswith(codecs.BOM_UTF8 + b"url,id,title,")
+    assert response.content.count(codecs.BOM_UTF8) == 1
+    (row,) = csv_rows(response)
+    assert row["community"] == "Skwxwú7mesh"
+
+
+def test_needs_csv_has_exactly_the_needs_the_board_shows_for_each_filter(client, public_table):
+    prince_george = CommunityFactory(name="Prince George", slug="prince-george")
+    victoria = CommunityFactory(name="Victoria", slug="victoria")
+    match = NeedFactory(
+        community=prince_george,
+        urgency="urgent",
+        round_table=public_table,
+        title="Storage lockers",
+        description="People lose ID in sweeps.",
+    )
+    match.tags.add("safety", "id")
+    NeedFactory(community=prince_george, urgency="urgent").tags.add("housing")
+    NeedFactory(community=victoria, urgency="urgent")
+    NeedFactory(community=prince_george, urgency="routine", status="met")
+    for params in (
+        {},
+        {"community": "prince-george", "tag": "safety"},
+        {"urgency": "urgent", "status": "open"},
+        {"round_table": public_table.slug},
+        {"q": "sweeps"},
+        {"community": "victoria", "sort": "urgency"},
+    ):
+        shown = [need.pk for need in client.get(reverse("need_list"), params).context["needs"]]
+        assert [int(row["id"]) for row in csv_rows(client.get(reverse("need_csv"), params))] == (
+            shown
+        ), params
+    (row,) = csv_rows(client.get(reverse("need_csv"), {"q": "lockers"}))
+    assert row["url"] == f"http://testserver/needs/{match.pk}/"
+    assert (row["title"], row["community"], row["round_table"]) == (
+        "Storage lockers",
+        "Prince George",
+        "Prince George Table",
+    )
+    assert (row["urgency"], row["status"], row["tags"]) == ("Urgent", "Open", "id, safety")
+
+
+def test_needs_csv_holds_members_only_needs_for_their_table_alone(
+    client, secret_need, private_member, outsider
+):
+    NeedFactory(title="Public need")
+    assert [row["title"] for row in csv_rows(client.get(reverse("need_csv")))] == ["Public need"]
+    client.force_login(outsider)
+    assert SECRET.encode() not in client.get(reverse("need_csv")).content
+    client.force_login(private_member)
+    rows = {row["title"]: row for row in csv_rows(client.get(reverse("need_csv")))}
+    assert set(rows) == {"Public need", SECRET}
+    assert rows[SECRET]["visibility"] == "Round-table members only"
+    assert rows[SECRET]["round_table"] == "Hidden Peer Table"
+
+
+def test_needs_csv_credits_each_need_as_its_page_does(client, member):
+    organization = member.memberships.get().organization
+    need = NeedFactory(posted_by=member, organization=organization, title="Overnight space")
+
+    def credited() -> tuple[str, bytes]:
+        response = client.get(reverse("need_csv"))
+        (row,) = csv_rows(response)
+        return row["credited_to"], response.content
+
+    credit, raw = credited()
+    assert credit == organization.name
+    assert member.display_name.encode() not in raw
+
+    # The only frontline provider serving the community: saying so would name it.
+    need.attribution = Need.Attribution.FRONTLINE
+    need.save()
+    credit, raw = credited()
+    assert credit == f"An organization serving {need.community}"
+    assert organization.name.encode() not in raw
+
+    OrganizationFactory(kind=organization.kind).communities.add(need.community)
+    credit, raw = credited()
+    assert credit == "A frontline provider"
+    assert organization.name.encode() not in raw
+    assert member.display_name.encode() not in raw
+
+    need.attribution = Need.Attribution.PERSON
+    need.save()
+    assert credited()[0] == f"{member.display_name}, {organization.name}"
+
+
+def test_needs_csv_cells_cannot_become_formulas(client, db):
+    NeedFactory(title="=HYPERLINK(1)", who_is_affected="@SUM(A1)")
+    (row,) = csv_rows(client.get(reverse("need_csv")))
+    assert (row["title"], row["who_is_affected"]) == ("'=HYPERLINK(1)", "'@SUM(A1)")
+
+
+def test_needs_csv_with_unknown_filter_values_is_a_400(client, db):
+    NeedFactory()
+    response = client.get(reverse("need_csv"), {"urgency": "zzz"})
+    assert response.status_code == 400
+    assert response.content == b"Unknown filter values: urgency"
+
+
+def test_needs_board_links_its_csv_with_the_filters_in_force(client, db):
+    CommunityFactory(slug="okanagan", name="Okanagan")
+    body = client.get(reverse("need_list"), {"community": "okanagan", "page": "1"}).content
+    assert b'href="/needs/export.csv?community=okanagan">Download CSV</a>' in body
+    assert b'href="/needs/export.csv">Download CSV</a>' in client.get(reverse("need_list")).content

@@ -260,6 +260,7 @@ RULES = {
     "round-tables/<slug:table>/<slug:convening>/calendar.ics": page(),
     # Needs.
     "needs/": Rule(get=200, queries=NEED_FILTERS),
+    "needs/export.csv": Rule(get=200, queries=NEED_FILTERS),
     "needs/new/": Rule(
         get=When("with_organization", 200, 403),
         post=When("with_organization", DONE, 403),

@@ -8,6 +8,8 @@ parser the site did not write: feedparser for Atom, vobject for iCalendar,
 the standard library's email parser for the raw bytes of a message.
 """
 
+import re
+import xml.etree.ElementTree as ET
 from datetime import datetime
 from email import message_from_bytes
 from email.policy import compat32
@@ -35,6 +37,7 @@ from tests.factories import (
     CommunityFactory,
     ConveningPageFactory,
     RecommendationPageFactory,
+    RoundTablePageFactory,
     UserFactory,
 )
 from tests.test_facilitation import convening_data, schedule_url
@@ -93,6 +96,103 @@ def test_every_feed_parses_with_control_characters_in_stored_notes_and_titles(
     (entry,) = parsed.entries
     assert entry.title.startswith(BAD_ONE_LINE + ":")
     assert entry.summary == BAD_TEXT
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+# RFC 4151: tag:<authority>,<date>:<specific>, the specific part made of URI path
+# characters, "/" and "?".
+TAG_URI = re.compile(
+    r"tag:[A-Za-z0-9.-]+,\d{4}(?:-\d{2}(?:-\d{2})?)?"
+    r":(?:[A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*"
+)
+FEEDS = ["recommendation_feed", "round_table_feed", "community_feed"]
+
+
+def feed_address(feed, table) -> str:
+    return {
+        "recommendation_feed": reverse("recommendation_feed"),
+        "round_table_feed": reverse("round_table_feed", kwargs={"table": table.slug}),
+        "community_feed": reverse("community_feed", kwargs={"slug": table.community.slug}),
+    }[feed]
+
+
+@pytest.mark.parametrize("feed", FEEDS)
+def test_every_feed_entry_has_a_tag_uri_from_the_public_address_and_its_table_as_author(
+    client, settings, public_table, recommendation, facilitator, feed
+):
+    settings.WAGTAILADMIN_BASE_URL = "https://commontable.example"
+    moved = recommendation.propose(by=facilitator, note="Ready.")
+    elsewhere = RecommendationPageFactory(parent=RoundTablePageFactory(title="Quesnel Table"))
+    StageChange.objects.create(recommendation=elsewhere, from_stage="draft", to_stage="proposed")
+    url = feed_address(feed, public_table)
+
+    parsed = parsed_feed(client, url)
+    entry = next(entry for entry in parsed.entries if entry.title.startswith("Overnight"))
+    assert entry.id == f"tag:commontable.example,2026-01-01:stage-change/{moved.pk}"
+    assert entry.author == "Prince George Table"
+    assert TAG_URI.fullmatch(parsed.feed.id), parsed.feed.id
+
+    raw = client.get(url).content
+    root = ET.fromstring(raw)
+    assert TAG_URI.fullmatch(root.findtext(f"{ATOM}id"))
+    for xml_entry in root.findall(f"{ATOM}entry"):
+        assert TAG_URI.fullmatch(xml_entry.findtext(f"{ATOM}id")), xml_entry.findtext(f"{ATOM}id")
+        (author,) = xml_entry.findall(f"{ATOM}author")
+        assert [child.tag for child in author] == [f"{ATOM}name"]
+        assert author.findtext(f"{ATOM}name") in {"Prince George Table", "Quesnel Table"}
+    assert facilitator.display_name.encode() not in raw
+    assert facilitator.email.encode() not in raw
+    # The ids come from the public address, not from the Host a reader's request named.
+    from_localhost = ET.fromstring(client.get(url, HTTP_HOST="localhost").content)
+    assert [element.text for element in from_localhost.iter(f"{ATOM}id")] == [
+        element.text for element in root.iter(f"{ATOM}id")
+    ]
+
+
+def test_each_filtered_feed_has_its_own_id_and_self_address(
+    client, settings, public_table, recommendation, facilitator
+):
+    """Readers take two feeds with one id or one self address for one feed and merge them."""
+    settings.WAGTAILADMIN_BASE_URL = "https://commontable.example"
+    recommendation.propose(by=facilitator, note="Ready.")
+    community = public_table.community.slug
+    feed = reverse("recommendation_feed")
+
+    def heading(query: str) -> tuple[str, str]:
+        response = client.get(feed + query)
+        parsed = feedparser.parse(response.content)
+        assert not parsed.bozo, parsed.get("bozo_exception")
+        (self_link,) = [link.href for link in parsed.feed.links if link.rel == "self"]
+        root = ET.fromstring(response.content)
+        (raw_self,) = [
+            link.get("href") for link in root.findall(f"{ATOM}link") if link.get("rel") == "self"
+        ]
+        assert (parsed.feed.id, self_link) == (root.findtext(f"{ATOM}id"), raw_self)
+        return parsed.feed.id, self_link
+
+    tag = "tag:commontable.example,2026-01-01:recommendations/feed/"
+    assert heading("") == (tag, "http://testserver/recommendations/feed/")
+    assert heading(f"?community={community}") == (
+        f"{tag}?community={community}",
+        f"http://testserver/recommendations/feed/?community={community}",
+    )
+    both = heading(f"?stage=proposed&community={community}")
+    assert both == (
+        f"{tag}?community={community}&stage=proposed",
+        f"http://testserver/recommendations/feed/?community={community}&stage=proposed",
+    )
+    # The same filters in another order, or with empty ones, are the same feed.
+    assert heading(f"?community={community}&q=&stage=proposed") == both
+    assert heading("?q=&community=") == heading("")
+    assert TAG_URI.fullmatch(both[0])
+    table_feed = reverse("round_table_feed", kwargs={"table": public_table.slug})
+    assert heading_of(client, table_feed) != heading_of(
+        client, reverse("community_feed", kwargs={"slug": community})
+    )
+
+
+def heading_of(client, url) -> str:
+    return ET.fromstring(client.get(url).content).findtext(f"{ATOM}id")
 
 
 def test_a_calendar_with_line_breaks_and_controls_in_stored_text_holds_one_clean_event(

@@ -11,6 +11,7 @@
 - ``public_address``: the site's public host and absolute addresses, never a request's;
 - ``ratelimit``: per-person rate limits kept in the shared cache;
 - ``search``: what people type, made into a search the backends can run;
+- ``spreadsheets``: CSV downloads, with the byte order mark Excel needs;
 - ``visibility``: who may see which page, ``visible_to(user)``.
 
 Dependencies point one way: ``recommendations`` → ``convenings`` → ``commontable.core``.
