@@ -111,3 +111,9 @@ class FollowForm(forms.Form):
         choices=FollowFrequency.choices, initial=FollowFrequency.IMMEDIATE
     )
     next = forms.CharField(max_length=500, required=False)
+
+
+class FollowFrequencyForm(forms.Form):
+    """How often one of your follows sends: at once, or in the weekly digest."""
+
+    frequency = forms.ChoiceField(choices=FollowFrequency.choices, label="How often")

@@ -1037,6 +1037,15 @@ class FollowQuerySet(models.QuerySet):
             )
         )
 
+    def stop(self) -> int:
+        """Delete these follows and the news they brought that is not sent yet; returns how many.
+
+        News already sent stays in its person's history, no longer tied to a follow.
+        """
+        Notification.objects.filter(follow__in=self, sent_at__isnull=True).delete()
+        _, deleted = self.delete()
+        return deleted.get(Follow._meta.label, 0)
+
 
 class Follow(models.Model):
     """A person following a recommendation, a round table, a community or a tag."""
@@ -1103,11 +1112,21 @@ class Notification(models.Model):
     ``event`` names the news (e.g. "stage-change:12"); it is unique per person,
     so someone following a recommendation and its community hears once.
     ``topic`` names the thing the news is about, so a digest groups repeated
-    changes to one item into one entry.
+    changes to one item into one entry. ``follow`` is the follow that brought
+    it, so the email's unsubscribe link can end that follow and no other.
     """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    follow = models.ForeignKey(
+        Follow,
+        null=True,
+        blank=True,
+        # News already sent stays in the person's history when they stop the follow.
+        on_delete=models.SET_NULL,
+        related_name="notifications",
+        help_text="The follow that brought this news; empty once it has stopped.",
     )
     event = models.CharField(max_length=80)
     topic = models.CharField(max_length=80)

@@ -7,6 +7,8 @@ the request: immediate notifications are queued as background tasks once the
 change is committed.
 """
 
+import email.policy
+from dataclasses import dataclass
 from itertools import groupby
 
 from django.conf import settings
@@ -29,23 +31,66 @@ UNSUBSCRIBE_SALT = "commontable.unsubscribe"
 
 
 def unsubscribe_token(user) -> str:
-    """A signed token that stops all of this person's notifications; it cannot be forged."""
+    """A signed token that stops all of this person's follows; it cannot be forged."""
     return signing.dumps({"user": user.pk}, salt=UNSUBSCRIBE_SALT)
 
 
-def user_for_unsubscribe_token(token: str):
-    """The person a token was made for, or None when it is not one of ours."""
+def follow_unsubscribe_token(follow: Follow) -> str:
+    """A signed token that stops one follow, and only while it is this person's."""
+    return signing.dumps({"user": follow.user_id, "follow": follow.pk}, salt=UNSUBSCRIBE_SALT)
+
+
+@dataclass(frozen=True)
+class Unsubscription:
+    """What an unsubscribe link stops: one of a person's follows, or (``follow_id`` None) all.
+
+    Links that name only a person were sent before each email named its follow;
+    they keep stopping everything, as their emails said.
+    """
+
+    user: object
+    follow_id: int | None
+
+    def follows(self):
+        """The follows this link stops that still exist, each marked ``available``."""
+        follows = self.user.follows.with_availability(self.user)
+        if self.follow_id is not None:
+            follows = follows.filter(pk=self.follow_id)
+        return follows.select_related("recommendation", "round_table", "community", "tag")
+
+    def stop(self) -> None:
+        """Stop the follows and the news they brought that is not sent yet."""
+        with transaction.atomic():
+            self.follows().stop()
+            if self.follow_id is None:
+                self.user.notifications.filter(sent_at__isnull=True).delete()
+
+
+def unsubscription_for_token(token: str) -> Unsubscription | None:
+    """What a token stops, or None when it is not one of ours or its person is gone."""
     try:
         data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
     except signing.BadSignature:
         return None
-    return get_user_model()._default_manager.filter(pk=data.get("user")).first()
+    if not isinstance(data, dict):
+        return None
+    user_id, follow_id = data.get("user"), data.get("follow")
+    if not isinstance(user_id, int) or not isinstance(follow_id, int | None):
+        return None
+    user = get_user_model()._default_manager.filter(pk=user_id).first()
+    if user is None:
+        return None
+    return Unsubscription(user=user, follow_id=follow_id)
 
 
-def unsubscribe_url(user) -> str:
-    """The absolute one-click unsubscribe address for this person."""
-    path = reverse("unsubscribe", kwargs={"token": unsubscribe_token(user)})
+def absolute_url(path: str) -> str:
+    """An address on this site as a link in an email."""
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+
+
+def unsubscribe_url(token: str) -> str:
+    """The absolute one-click unsubscribe address for a token."""
+    return absolute_url(reverse("unsubscribe", kwargs={"token": token}))
 
 
 def followers_of(recommendation: RecommendationPage | None = None, *, round_table, community, tags):
@@ -67,22 +112,24 @@ def notify(follows, *, event: str, topic: str, subject: str, body: str, url: str
         if not follow.user.is_active:
             continue
         current = by_user.get(follow.user_id)
-        # Someone with any immediate follow on this news hears it immediately.
+        # Someone with any immediate follow on this news hears it immediately,
+        # and that follow is the one the email names.
         if current is None or follow.frequency == Follow.Frequency.IMMEDIATE:
-            by_user[follow.user_id] = (follow.user, follow.frequency)
+            by_user[follow.user_id] = follow
     created = []
-    for user, frequency in by_user.values():
-        if not may_see(user):
+    for follow in by_user.values():
+        if not may_see(follow.user):
             continue
         notification, made = Notification.objects.get_or_create(
-            user=user,
+            user=follow.user,
             event=event,
             defaults={
+                "follow": follow,
                 "topic": topic,
                 "subject": subject,
                 "body": body,
                 "url": url,
-                "frequency": frequency,
+                "frequency": follow.frequency,
             },
         )
         if made:
@@ -148,19 +195,71 @@ def still_visible(notification: Notification) -> bool:
     return model.objects.visible_to(notification.user).filter(pk=int(pk)).exists()
 
 
-def send_email(user, *, subject: str, template: str, context: dict) -> None:
-    """One plain-text email with a one-click unsubscribe link and headers (RFC 8058)."""
-    link = unsubscribe_url(user)
-    body = render_to_string(template, {**context, "user": user, "unsubscribe_url": link})
-    EmailMessage(
+class UnfoldedHeader(str):
+    """A header sent exactly as written, on one line.
+
+    Python's email policies fold a long unstructured header and, when one
+    token (a long URL) cannot fit a line, RFC 2047-encode it (``=?utf-8?q?…``);
+    mail providers then no longer read ``List-Unsubscribe`` as a link. A line
+    may hold 998 characters, far more than an unsubscribe address needs.
+    """
+
+    def __new__(cls, name: str, value: str):
+        if not value.isascii() or not value.isprintable() or len(name) + len(value) + 2 > 998:
+            raise ValueError(f"{name} must be printable ASCII on one line")
+        header = super().__new__(cls, value)
+        header.name = name
+        return header
+
+    def fold(self, *, policy) -> str:
+        return f"{self.name}: {self}{policy.linesep}"
+
+
+class NotificationEmail(EmailMessage):
+    """An automatic email with one-click unsubscribe (RFC 2369 and RFC 8058) on one line."""
+
+    def __init__(self, *, unsubscribe_link: str, **kwargs):
+        super().__init__(**kwargs)
+        self.unsubscribe_link = unsubscribe_link
+
+    def message(self, *, policy=email.policy.default):
+        message = super().message(policy=policy)
+        message["List-Unsubscribe"] = UnfoldedHeader(
+            "List-Unsubscribe", f"<{self.unsubscribe_link}>"
+        )
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        # Tells mail servers and vacation responders not to answer it (RFC 3834).
+        message["Auto-Submitted"] = "auto-generated"
+        return message
+
+
+def send_email(
+    user, *, subject: str, template: str, context: dict, follow: Follow | None = None
+) -> None:
+    """One plain-text email with a one-click unsubscribe link and headers.
+
+    With ``follow`` (the follow that brought the news) the link stops that
+    follow only; without, it stops every follow. The email also links to the
+    follows page, to stop the others or change how often they send.
+    """
+    token = follow_unsubscribe_token(follow) if follow else unsubscribe_token(user)
+    link = unsubscribe_url(token)
+    body = render_to_string(
+        template,
+        {
+            **context,
+            "user": user,
+            "follow": follow,
+            "unsubscribe_url": link,
+            "follows_url": absolute_url(reverse("follows")),
+        },
+    )
+    NotificationEmail(
         # A header is one line: a title's line break would end it (or start another).
         subject=one_line(f"[Common Table] {subject}"),
         body=printable(body),
         to=[user.email],
-        headers={
-            "List-Unsubscribe": f"<{link}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
+        unsubscribe_link=link,
     ).send()
 
 
@@ -169,8 +268,8 @@ def send_notification(notification_id: int) -> None:
     """Send one immediate notification (run by the worker, never in a request)."""
     with transaction.atomic():
         notification = (
-            Notification.objects.select_for_update()
-            .select_related("user")
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("user", "follow")
             .filter(pk=notification_id, sent_at__isnull=True)
             .first()
         )
@@ -184,6 +283,7 @@ def send_notification(notification_id: int) -> None:
             subject=notification.subject,
             template="recommendations/email/notification.txt",
             context={"notification": notification},
+            follow=notification.follow,
         )
         notification.sent_at = timezone.now()
         notification.save(update_fields=["sent_at"])

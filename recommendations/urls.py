@@ -12,6 +12,11 @@ urlpatterns = [
     path("follows/", views.follows, name="follows"),
     path("follows/add/", views.follow, name="follow"),
     path("follows/<int:pk>/delete/", views.unfollow, name="unfollow"),
+    path(
+        "follows/<int:pk>/frequency/",
+        views.change_follow_frequency,
+        name="change_follow_frequency",
+    ),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("recommendations/", views.recommendation_list, name="recommendation_list"),
     path("recommendations/export.csv", views.recommendation_csv, name="recommendation_csv"),

@@ -17,12 +17,13 @@ from recommendations.filters import RecommendationFilter
 from recommendations.forms import (
     EndorsementForm,
     FollowForm,
+    FollowFrequencyForm,
     FundingForm,
     StageForm,
     WithdrawEndorsementForm,
 )
 from recommendations.models import Follow, RecommendationPage
-from recommendations.notifications import user_for_unsubscribe_token
+from recommendations.notifications import unsubscription_for_token
 
 
 def visible_recommendation(request, table: str, recommendation: str) -> RecommendationPage:
@@ -276,21 +277,48 @@ def follow(request):
 
 @login_required
 def follows(request):
-    """Your follows, with a way to stop each; what you can no longer see is not named."""
+    """Your follows, with a way to stop each or change how often it sends.
+
+    What you can no longer see is not named.
+    """
     follows = request.user.follows.with_availability(request.user).select_related(
         "recommendation", "round_table", "community", "tag"
     )
-    return render(request, "recommendations/follows.html", {"follows": follows})
+    rows = [
+        (
+            follow,
+            FollowFrequencyForm(
+                initial={"frequency": follow.frequency}, auto_id=f"follow-{follow.pk}-%s"
+            ),
+        )
+        for follow in follows
+    ]
+    return render(request, "recommendations/follows.html", {"follows": rows})
 
 
 @require_POST
 @login_required
 def unfollow(request, pk: int):
-    deleted, _ = request.user.follows.filter(pk=pk).delete()
-    if deleted:
+    if request.user.follows.filter(pk=pk).stop():
         messages.success(request, "You no longer follow it.")
     else:
         messages.error(request, "You were not following that.")
+    return redirect("follows")
+
+
+@require_POST
+@login_required
+def change_follow_frequency(request, pk: int):
+    """Hear about one follow at once or in the weekly digest; news already waiting stays put."""
+    form = FollowFrequencyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_errors(form))
+        return redirect("follows")
+    frequency = form.cleaned_data["frequency"]
+    if not request.user.follows.filter(pk=pk).update(frequency=frequency):
+        messages.error(request, "You were not following that.")
+        return redirect("follows")
+    messages.success(request, f"Changed: {Follow.Frequency(frequency).label.lower()}.")
     return redirect("follows")
 
 
@@ -299,13 +327,18 @@ def unsubscribe(request, token: str):
     """One-click unsubscribe from a signed link, no sign-in needed (RFC 8058 POST too).
 
     GET shows a one-button page (mail scanners follow links; they must not
-    unsubscribe anyone); POST stops every follow and pending email.
+    unsubscribe anyone); POST stops what the link names: the one follow its
+    email was about or, for a link naming only a person, every follow.
     """
-    user = user_for_unsubscribe_token(token)
-    if user is None:
+    unsubscription = unsubscription_for_token(token)
+    if unsubscription is None:
         return render(request, "recommendations/unsubscribe.html", {"invalid": True}, status=400)
+    context = {
+        "token": token,
+        "one_follow": unsubscription.follow_id is not None,
+        "follows": list(unsubscription.follows()),
+    }
     if request.method == "POST":
-        user.follows.all().delete()
-        user.notifications.filter(sent_at__isnull=True).delete()
-        return render(request, "recommendations/unsubscribe.html", {"done": True})
-    return render(request, "recommendations/unsubscribe.html", {"token": token})
+        unsubscription.stop()
+        context["done"] = True
+    return render(request, "recommendations/unsubscribe.html", context)

@@ -12,8 +12,15 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from recommendations.models import Follow, Notification, RecommendationPage
-from recommendations.notifications import digest_entries, unsubscribe_token
+from recommendations.notifications import (
+    UNSUBSCRIBE_SALT,
+    digest_entries,
+    follow_unsubscribe_token,
+    send_notification,
+    unsubscribe_token,
+)
 from tests.factories import ConveningPageFactory, RecommendationPageFactory, UserFactory
+from tests.test_accounts import smtp_server  # noqa: F401 (a fixture: a real SMTP server)
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -64,7 +71,7 @@ def test_follow_stage_change_one_email_queued_then_sent_by_the_worker(
     assert "Overnight drop-in: now proposed" in message.subject
     assert "Ready for the table." in message.body
     assert "/unsubscribe/" in message.body
-    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message.message()["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert Notification.objects.get().sent_at is not None
 
     run_worker()  # nobody gets the same news twice
@@ -287,3 +294,203 @@ def test_a_follow_kind_the_templates_name_wrongly_fails_the_page():
         Template("{% load following %}{% follow_kinds as kinds %}{{ kinds.ROUND_TABEL }}").render(
             Context()
         )
+
+
+# One-click unsubscribe, as a mail provider reads it and as a person uses it ------------------
+
+
+def header_lines(raw: bytes) -> list[bytes]:
+    """The header lines of a message exactly as the server received them, continuations kept."""
+    head, _, _ = raw.partition(b"\r\n\r\n")
+    return head.split(b"\r\n")
+
+
+def test_the_unsubscribe_headers_reach_a_mail_server_on_one_line_each(
+    client,
+    recommendation,
+    councillor,
+    facilitator,
+    smtp_server,  # noqa: F811
+    settings,
+):
+    # A long public address makes the link far longer than a 78-character line.
+    settings.WAGTAILADMIN_BASE_URL = "https://commontable.example/" + "long-prefix/" * 4
+    follow(client, councillor, "recommendation", recommendation.pk)
+    recommendation.propose(by=facilitator)
+    send_notification.call(Notification.objects.get().pk)
+
+    ((recipients, raw),) = smtp_server.messages
+    assert recipients == ["councillor@example.org"]
+    lines = header_lines(raw)
+    token = follow_unsubscribe_token(Follow.objects.get())
+    link = f"{settings.WAGTAILADMIN_BASE_URL}unsubscribe/{token}/"
+    assert len(link) > 78
+    assert f"List-Unsubscribe: <{link}>".encode() in lines
+    assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click" in lines
+    assert b"Auto-Submitted: auto-generated" in lines
+    assert b"=?utf-8?" not in raw.partition(b"\r\n\r\n")[0].replace(b"Subject:", b"")
+    # The line after it starts a header of its own: nothing was folded onto a second line.
+    after = lines[lines.index(f"List-Unsubscribe: <{link}>".encode()) + 1]
+    assert not after.startswith((b" ", b"\t"))
+
+
+def test_a_notification_names_its_follow_and_links_to_the_follows_page(
+    client, recommendation, councillor, facilitator, public_table
+):
+    follow(client, councillor, "round_table", public_table.pk)
+    recommendation.propose(by=facilitator)
+    send_notification.call(Notification.objects.get().pk)
+    (message,) = mail.outbox
+    token = follow_unsubscribe_token(Follow.objects.get())
+    assert f"you follow the round table “{public_table.title}”" in message.body
+    assert f"/unsubscribe/{token}/" in message.body
+    assert f"/unsubscribe/{token}/" in message.message()["List-Unsubscribe"]
+    assert reverse("follows") in message.body
+
+
+def test_one_click_unsubscribe_ends_only_the_follow_its_email_was_about(
+    client, recommendation, councillor, facilitator, public_table
+):
+    follow(client, councillor, "recommendation", recommendation.pk, frequency="weekly")
+    follow(client, councillor, "community", public_table.community.pk, frequency="weekly")
+    other = UserFactory()
+    follow(client, other, "recommendation", recommendation.pk, frequency="weekly")
+    recommendation.propose(by=facilitator)
+    about = Notification.objects.get(user=councillor).follow
+    client.logout()
+
+    response = client.post(reverse("unsubscribe", args=[follow_unsubscribe_token(about)]))
+    assert response.status_code == 200
+    assert "You are unsubscribed" in response.content.decode()
+    assert "Your other follows still send emails" in response.content.decode()
+    remaining = set(Follow.objects.filter(user=councillor).values_list("kind", flat=True))
+    assert remaining == {"recommendation", "community"} - {about.kind}
+    assert not Notification.objects.filter(user=councillor).exists()  # its waiting news too
+    assert Follow.objects.filter(user=other).count() == 1
+    assert Notification.objects.filter(user=other).count() == 1
+
+
+def test_the_unsubscribe_page_asks_first_and_posts_to_its_own_address(
+    client, recommendation, councillor
+):
+    follow(client, councillor, "recommendation", recommendation.pk)
+    client.logout()
+    url = reverse("unsubscribe", args=[follow_unsubscribe_token(Follow.objects.get())])
+    body = client.get(url).content.decode()
+    assert "Stop following “Overnight drop-in”?" in body
+    assert f'<form method="post" action="{url}">' in body
+    assert 'action=""' not in body
+    assert Follow.objects.filter(user=councillor).exists()  # a GET changes nothing
+
+
+def test_an_unsubscribe_link_for_a_stopped_follow_stops_nothing_else(
+    client, recommendation, councillor, public_table
+):
+    follow(client, councillor, "recommendation", recommendation.pk)
+    token = follow_unsubscribe_token(Follow.objects.get())
+    client.post(reverse("unfollow", args=[Follow.objects.get().pk]))
+    follow(client, councillor, "round_table", public_table.pk)
+    client.logout()
+    url = reverse("unsubscribe", args=[token])
+    assert "You no longer follow this" in client.get(url).content.decode()
+    response = client.post(url)
+    assert response.status_code == 200
+    assert Follow.objects.filter(user=councillor, kind="round_table").exists()
+
+
+def test_a_follow_token_ends_nothing_of_someone_elses(client, recommendation, councillor):
+    follow(client, councillor, "recommendation", recommendation.pk)
+    someone = UserFactory()
+    # Correctly signed, but naming another person's follow (as if follow ids were reused).
+    token = signing.dumps(
+        {"user": someone.pk, "follow": Follow.objects.get().pk}, salt=UNSUBSCRIBE_SALT
+    )
+    client.logout()
+    client.post(reverse("unsubscribe", args=[token]))
+    assert Follow.objects.filter(user=councillor).exists()
+
+
+def test_a_token_of_the_wrong_shape_is_refused(client, recommendation, councillor):
+    follow(client, councillor, "recommendation", recommendation.pk)
+    client.logout()
+    for data in (
+        [councillor.pk],
+        {"user": str(councillor.pk)},
+        {"user": councillor.pk, "follow": "1"},
+    ):
+        token = signing.dumps(data, salt=UNSUBSCRIBE_SALT)
+        assert client.post(reverse("unsubscribe", args=[token])).status_code == 400
+    assert Follow.objects.filter(user=councillor).exists()
+
+
+def test_a_link_naming_only_a_person_still_stops_everything(
+    client, recommendation, councillor, public_table
+):
+    follow(client, councillor, "recommendation", recommendation.pk)
+    follow(client, councillor, "round_table", public_table.pk)
+    client.logout()
+    url = reverse("unsubscribe", args=[unsubscribe_token(councillor)])
+    assert "Stop all Common Table emails?" in client.get(url).content.decode()
+    client.post(url)
+    assert not Follow.objects.filter(user=councillor).exists()
+
+
+# How often a follow sends, changed on the follows page -----------------------------------------
+
+
+def change_frequency(client, pk, frequency):
+    return client.post(
+        reverse("change_follow_frequency", args=[pk]), {"frequency": frequency}, follow=True
+    )
+
+
+def test_a_follow_can_change_to_the_weekly_digest_and_back(client, recommendation, councillor):
+    follow(client, councillor, "recommendation", recommendation.pk)
+    pk = Follow.objects.get().pk
+    page = client.get(reverse("follows")).content.decode()
+    assert f'action="{reverse("change_follow_frequency", args=[pk])}"' in page
+    assert '<option value="immediate" selected>' in page
+
+    response = change_frequency(client, pk, "weekly")
+    assert "Changed: a weekly digest." in response.content.decode()
+    assert Follow.objects.get().frequency == "weekly"
+    assert '<option value="weekly" selected>' in response.content.decode()
+    change_frequency(client, pk, "immediate")
+    assert Follow.objects.get().frequency == "immediate"
+
+
+def test_a_weekly_follow_sends_its_news_in_the_digest(
+    client, recommendation, councillor, facilitator
+):
+    follow(client, councillor, "recommendation", recommendation.pk)
+    change_frequency(client, Follow.objects.get().pk, "weekly")
+    recommendation.propose(by=facilitator)
+    assert Notification.objects.get(user=councillor).frequency == "weekly"
+
+
+def test_someone_elses_follow_keeps_its_frequency(client, recommendation, councillor):
+    follow(client, councillor, "recommendation", recommendation.pk)
+    pk = Follow.objects.get().pk
+    client.force_login(UserFactory())
+    response = change_frequency(client, pk, "weekly")
+    assert "You were not following that." in response.content.decode()
+    assert Follow.objects.get().frequency == "immediate"
+
+
+def test_an_unknown_frequency_is_refused(client, recommendation, councillor):
+    follow(client, councillor, "recommendation", recommendation.pk)
+    pk = Follow.objects.get().pk
+    for bad in ("daily", ""):
+        response = change_frequency(client, pk, bad)
+        assert "How often:" in response.content.decode()
+    assert Follow.objects.get().frequency == "immediate"
+
+
+def test_changing_a_frequency_needs_a_post_and_a_sign_in(client, recommendation, councillor):
+    follow(client, councillor, "recommendation", recommendation.pk)
+    url = reverse("change_follow_frequency", args=[Follow.objects.get().pk])
+    assert client.get(url).status_code == 405
+    client.logout()
+    response = client.post(url, {"frequency": "weekly"})
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert Follow.objects.get().frequency == "immediate"

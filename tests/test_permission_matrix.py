@@ -286,6 +286,7 @@ RULES = {
     "follows/": Rule(get=200, signin="signed_in"),
     "follows/add/": action("see", gate=False, post_each="recommendations"),
     "follows/<int:pk>/delete/": action("unfollow", gate=False),
+    "follows/<int:pk>/frequency/": action("unfollow", gate=False),
     "unsubscribe/<str:token>/": Rule(
         get=When("valid", 200, 400), post=When("valid", 200, 400), gate=False
     ),
@@ -970,6 +971,7 @@ POST_DATA: dict[str, Callable[[World, str, Target], dict]] = {
         "target": str(target.pk),
         "frequency": "weekly",
     },
+    "follows/<int:pk>/frequency/": lambda world, role, target: {"frequency": "weekly"},
     "round-tables/<slug:table>/<slug:recommendation>/endorse/": lambda world, role, target: {
         "organization": organization_of(world, role),
         "statement": "We back this.",
