@@ -2,6 +2,7 @@ import os
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 
 from convenings.models import RoundTableRole
 from tests.factories import (
@@ -28,8 +29,14 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
-    """A test that needs Chromium or Redis skips (fails under CI) when it is missing."""
+    """A test that needs Chromium or Redis skips (fails under CI) when it is missing.
+
+    A test that needs row locks skips on SQLite, which has none; CI runs it on PostgreSQL.
+    Skipped here rather than by a mark, so pytest's summary names each reason on one line.
+    """
     check_machine_for(item)
+    if item.get_closest_marker("row_locks") and connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL (CI runs them there)")
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 
 from commontable.core.errors import ActionRefused
@@ -20,9 +20,8 @@ from tests.factories import (
 pytestmark = [
     # serialized_rollback puts back the pages made by migrations after the flush.
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="row locks need PostgreSQL (CI runs it)"
-    ),
+    # Skipped on SQLite, from one place (tests/conftest.py).
+    pytest.mark.row_locks,
 ]
 
 ROUNDS = 5
